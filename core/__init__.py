@@ -1,0 +1,1 @@
+"""The training core: works without a UI and never prints."""
