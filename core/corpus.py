@@ -1,0 +1,121 @@
+"""Reading a training corpus: one sentence per line, read as the reference reads it
+(lines trimmed, blank ones skipped, lowercased), with checks the reference lacks.
+
+Lines the reference would mangle are normalised, with a warning naming the first such
+line: runs of whitespace (a tab or two spaces would make it learn an empty word) become
+one space, and punctuation (which it would glue onto words: "cat." beside "cat") is
+dropped; apostrophes and hyphens inside a word are kept ("don't", "ice-cream").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import CorpusError
+
+# The characters JavaScript's String.prototype.trim() removes.
+JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_SPACES = re.compile(r"[\s\ufeff]+")
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A corpus as training sees it."""
+
+    path: str
+    """The file it was read from, as given."""
+    sentences: tuple[str, ...]
+    """In file order, trimmed, lowercased and normalised."""
+    line_numbers: tuple[int, ...]
+    """The file line each sentence came from (1-based)."""
+    sha256: str
+    """Hash of the file's bytes: identifies the corpus a run was trained on."""
+    warnings: tuple[str, ...] = ()
+    """What was normalised, naming the first line affected."""
+
+
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "sentences.txt"
+
+
+def load_corpus(path: str | Path = DEFAULT_CORPUS) -> Corpus:
+    """Read and check a corpus file; a CorpusError says what is wrong and where."""
+    name = str(path)
+    raw = _read_bytes(Path(path), name)
+    if b"\x00" in raw:
+        raise CorpusError(
+            f"{name} looks like a binary file (it contains NUL bytes); "
+            "give a text file with one sentence per line"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise CorpusError(
+            f"{name}: line {line} is not valid UTF-8 text (byte {err.start}); "
+            "save the file as UTF-8"
+        ) from None
+    sentences, numbers, warnings = _sentences(text, name)
+    if not sentences:
+        raise CorpusError(f"{name} has no sentences: it is empty or only blank lines")
+    return Corpus(
+        name, tuple(sentences), tuple(numbers), hashlib.sha256(raw).hexdigest(), tuple(warnings)
+    )
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError(
+            f"{name}: no such file; give the path of a text file with one sentence per line"
+        ) from None
+    except IsADirectoryError:
+        raise CorpusError(f"{name} is a folder, not a file") from None
+    except OSError as err:
+        raise CorpusError(f"{name} cannot be read: {err.strerror}") from None
+
+
+def _sentences(text: str, name: str) -> tuple[list[str], list[int], list[str]]:
+    sentences: list[str] = []
+    numbers: list[int] = []
+    spaced: list[int] = []
+    punctuated: list[tuple[int, str]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.strip(JS_WHITESPACE).lower()
+        if not line:
+            continue
+        words = _SPACES.split(line)
+        if " ".join(words) != line:
+            spaced.append(number)
+        clean = [w for word in words for w in _WORD.findall(word)]
+        if clean != words:
+            dropped = "".join(sorted(set(line) - set(" ".join(clean)) - set(" \t")))
+            punctuated.append((number, dropped))
+        if clean:
+            sentences.append(" ".join(clean))
+            numbers.append(number)
+    warnings = []
+    if spaced:
+        warnings.append(
+            f"{name}: {_lines(spaced)} had tabs or repeated spaces (first: line {spaced[0]}); "
+            "they were read as single spaces (the tutorial's program would learn an empty word)"
+        )
+    if punctuated:
+        first, chars = punctuated[0]
+        warnings.append(
+            f"{name}: {_lines([n for n, _ in punctuated])} had punctuation (first: line "
+            f"{first}: {chars!r}); it was dropped (the tutorial's program would glue it onto "
+            "words, learning 'cat.' beside 'cat')"
+        )
+    return sentences, numbers, warnings
+
+
+def _lines(numbers: list[int]) -> str:
+    return "1 line" if len(numbers) == 1 else f"{len(numbers)} lines"
