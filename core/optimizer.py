@@ -1,0 +1,117 @@
+"""Adam, as the tutorial's training loop writes it: moment buffers m and v per parameter,
+bias correction, a learning rate that decays linearly to zero over the schedule, and
+gradients reset to zero after every update.
+
+The update is computed for all parameters at once with elementwise numpy operations,
+which are exact IEEE operations in the reference's order, so each parameter gets
+the very number the reference's per-parameter loop gives it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from core import jsmath
+
+
+@dataclass(frozen=True)
+class AdamConfig:
+    """The tutorial's training settings."""
+
+    learning_rate: float = 0.01
+    beta1: float = 0.85  # decay of m, the running mean of gradients
+    beta2: float = 0.99  # decay of v, the running mean of squared gradients
+    eps: float = 1e-8  # keeps the step finite where v is ~0
+    num_steps: int = 5000  # schedule length: the learning rate reaches 0 here
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate used at `step` (0-based)."""
+        return self.learning_rate * (1 - step / self.num_steps)
+
+    def bias_corrections(self, step: int) -> tuple[float, float]:
+        """1 - beta1^t and 1 - beta2^t for t = step + 1 (JavaScript's ** is fdlibm's pow)."""
+        t = step + 1
+        return 1 - jsmath.pow(self.beta1, t), 1 - jsmath.pow(self.beta2, t)
+
+
+@dataclass(frozen=True)
+class AdamEntry:
+    """One parameter's journey through one Adam update."""
+
+    data_before: float
+    data_after: float
+    grad: float
+    m_before: float
+    v_before: float
+    m: float
+    """beta1 * m_before + (1 - beta1) * grad"""
+    v: float
+    """beta2 * v_before + (1 - beta2) * grad²"""
+    bias1: float
+    """1 - beta1^t"""
+    bias2: float
+    """1 - beta2^t"""
+    m_hat: float
+    """m / bias1"""
+    v_hat: float
+    """v / bias2"""
+    lr: float
+    """the learning rate of this step"""
+    update: float
+    """lr * m_hat / (sqrt(v_hat) + eps): what was subtracted from the parameter"""
+
+
+class Adam:
+    """The optimizer state: m and v, one entry per parameter."""
+
+    def __init__(self, count: int, config: AdamConfig) -> None:
+        self.config = config
+        self.m = np.zeros(count)
+        self.v = np.zeros(count)
+
+    def update(self, data: np.ndarray, grad: np.ndarray, step: int) -> np.ndarray:
+        """Apply one update in place (data, m, v; grad is zeroed) and return the update
+        that was subtracted from each parameter."""
+        c = self.config
+        lr = c.lr_at(step)
+        bias1, bias2 = c.bias_corrections(step)
+        self.m[:] = c.beta1 * self.m + (1 - c.beta1) * grad
+        self.v[:] = c.beta2 * self.v + (1 - c.beta2) * (grad * grad)  # grad ** 2 is grad * grad
+        m_hat = self.m / bias1
+        v_hat = self.v / bias2
+        update = lr * m_hat / (np.sqrt(v_hat) + c.eps)
+        data -= update
+        grad[:] = 0.0
+        return update
+
+    def entry(
+        self, index: int, step: int, before: tuple[float, float, float, float], data_after: float
+    ) -> AdamEntry:
+        """Everything about parameter `index`'s update at `step`, given what it was before
+        (data, grad, m, v), recomputed as scalars exactly as the vectorised update did."""
+        c = self.config
+        data_before, grad, m_before, v_before = before
+        lr = c.lr_at(step)
+        bias1, bias2 = c.bias_corrections(step)
+        m = float(self.m[index])
+        v = float(self.v[index])
+        m_hat, v_hat = m / bias1, v / bias2
+        update = lr * m_hat / (math.sqrt(v_hat) + c.eps)
+        return AdamEntry(
+            data_before,
+            data_after,
+            grad,
+            m_before,
+            v_before,
+            m,
+            v,
+            bias1,
+            bias2,
+            m_hat,
+            v_hat,
+            lr,
+            update,
+        )

@@ -1,0 +1,136 @@
+"""The step trace: everything one training step did, as frozen plain data (numbers,
+strings, tuples), never live `Value`s, which the next step reuses and mutates.
+
+This is the contract between the core and any interface: read this file to learn
+everything the debugger can show. Traces are deterministic: the same corpus, seed and
+step give equal traces (timings aside), which is what rewind and replay rely on.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+from core.optimizer import AdamEntry
+
+
+@dataclass(frozen=True)
+class Guess:
+    """One candidate next word and the probability the model gave it."""
+
+    token: int
+    word: str
+    prob: float
+
+
+@dataclass(frozen=True)
+class PositionTrace:
+    """The prediction at one position: having seen tokens[0..position], the model
+    predicts tokens[position + 1]."""
+
+    position: int
+    """0-based; also the position-embedding row used."""
+    input_token: int
+    input_word: str
+    target_token: int
+    target_word: str
+    prob: float
+    """p(target): the probability the model gave the right next word."""
+    rank: int
+    """Where the target stands among all tokens, 1 = the model's top guess."""
+    loss: float
+    """-log p(target): this position's cross-entropy."""
+    top: tuple[Guess, ...]
+    """The most likely next words, most likely first (ten of them)."""
+    probs: bytes = field(repr=False)
+    """The whole distribution over the vocabulary, as float64s; see `distribution()`."""
+
+    def distribution(self) -> tuple[float, ...]:
+        """p(token) for every token id."""
+        return tuple(array("d", self.probs))
+
+
+@dataclass(frozen=True)
+class RowGradient:
+    """An embedding row that received a gradient this step."""
+
+    row: int
+    """Row id: the token id (token embedding) or the position (position embedding)."""
+    label: str
+    """The word, BOS, or the position number."""
+    norm: float
+    """Euclidean norm of the row's gradient."""
+
+
+@dataclass(frozen=True)
+class WatchedParameter:
+    """A parameter the caller asked to follow through Adam."""
+
+    index: int
+    """Flat parameter index (the reference's parameter order)."""
+    name: str
+    """Readable name, e.g. token_embedding[cat][3]."""
+    adam: AdamEntry
+    """Data, gradient, m, v and the update, before and after this step."""
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Wall-clock time of the step's stages, in milliseconds (not deterministic)."""
+
+    forward_ms: float
+    """Building the graph and computing the loss."""
+    backward_ms: float
+    """Topological sort and the chain rule."""
+    update_ms: float
+    """Adam."""
+
+    @property
+    def total_ms(self) -> float:
+        return self.forward_ms + self.backward_ms + self.update_ms
+
+
+@dataclass(frozen=True)
+class StepTrace:
+    """One training step: one sentence forward, backward, and one Adam update."""
+
+    step: int
+    """0-based index of this step; the learner's "step k of N" is step + 1."""
+    num_steps: int
+    """Length of the learning-rate schedule."""
+    sentence_index: int
+    """Which sentence of the shuffled corpus: step % number of sentences."""
+    sentence: str
+    tokens: tuple[int, ...]
+    """The encoded sentence: BOS, word ids, BOS."""
+    words: tuple[str, ...]
+    """The tokens as words (BOS for BOS)."""
+    n: int
+    """Positions trained: min(block size, len(tokens) - 1)."""
+    truncated: bool
+    """The sentence was longer than the block allows and was cut to n positions."""
+    positions: tuple[PositionTrace, ...]
+    loss_sum: float
+    """Σ of the n position losses, added left to right as the reference does."""
+    loss: float
+    """The step's loss: loss_sum / n (computed as loss_sum * n**-1, as the reference)."""
+    lr: float
+    """The learning rate used: 0.01 * (1 - step / num_steps)."""
+    token_rows: tuple[RowGradient, ...]
+    """Token-embedding rows that received a non-zero gradient, by row id."""
+    position_rows: tuple[RowGradient, ...]
+    """Position-embedding rows that received a non-zero gradient."""
+    token_rows_moved: tuple[int, ...]
+    """Token-embedding rows whose values changed in this update: those with a gradient,
+    and those carried by Adam's momentum alone (zero gradient, non-zero m)."""
+    token_row_hits: tuple[int, ...]
+    """Per token-embedding row: in how many steps so far (this one included) it got a
+    gradient."""
+    matrix_grad_norms: tuple[tuple[str, float], ...]
+    """(matrix name, Euclidean norm of its gradient), in the reference's order."""
+    watched: tuple[WatchedParameter, ...]
+    nodes: int
+    """Graph nodes the backward pass walked (fused nodes count one each)."""
+    reference_nodes: int
+    """Nodes the reference's one-op-per-node graph has for the same loss."""
+    timings: Timings = field(compare=False)

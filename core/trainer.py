@@ -1,0 +1,246 @@
+"""Training, one sentence per step, exactly as the tutorial's loop: corpus, seeded shuffle,
+tokenizer, model; then per step the reference's five stages (pick a sentence, forward
+each position, mean cross-entropy, backward, Adam). `step()` returns a `StepTrace`.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import numpy as np
+
+from core.corpus import Corpus
+from core.engine import BackwardPass, Value, vsum
+from core.errors import ModelFileError, NonFiniteError
+from core.model import GPTConfig, KVCache, Model, gpt
+from core.naive import reference_node_count
+from core.optimizer import Adam, AdamConfig
+from core.params import MatrixSpec
+from core.primitives import Softmax, scale_down, softmax
+from core.rng import Mulberry32
+from core.tokenizer import Tokenizer
+from core.trace import StepTrace, Timings, WatchedParameter
+from core.tracing import position_traces, row_gradients
+
+DEFAULT_SEED = 42
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """A step allocates a graph of ~20,000 acyclic objects, freed by reference counting;
+    letting the cyclic collector scan them makes the step several times slower."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class Trainer:
+    """A training run: the shuffled sentences, tokenizer, model and Adam state."""
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        seed: int = DEFAULT_SEED,
+        adam: AdamConfig | None = None,
+        model: Model | None = None,
+    ) -> None:
+        self.corpus = corpus
+        self.seed = seed
+        self.rng = Mulberry32(seed)
+        sentences = list(corpus.sentences)
+        self.rng.shuffle(sentences)  # the reference shuffles before building anything
+        self.sentences = tuple(sentences)
+        self.tokenizer = Tokenizer.from_sentences(sentences)
+        config = GPTConfig(vocab_size=self.tokenizer.vocab_size)
+        if model is None:
+            model = Model.initialised(config, self.rng, self.tokenizer.words)
+        else:
+            model = _adopt(model, config, self.tokenizer, corpus.path)
+        self.model = model
+        self.adam = Adam(model.params.count, adam or AdamConfig())
+        self.step_index = 0  # the next step to run (0-based)
+        self.token_row_hits = np.zeros(config.vocab_size, dtype=np.int64)
+
+    @property
+    def num_steps(self) -> int:
+        return self.adam.config.num_steps
+
+    def sentence_at(self, step: int) -> tuple[int, str]:
+        index = step % len(self.sentences)
+        return index, self.sentences[index]
+
+    def step(self, watch: Sequence[int] = ()) -> StepTrace:
+        """Train on the next sentence. On NaN or infinity nothing is updated and a
+        NonFiniteError says where it appeared."""
+        step = self.step_index
+        sentence_index, sentence = self.sentence_at(step)
+        tokens = self.tokenizer.encode(sentence)
+        params = self.model.params
+        with collector_paused():
+            t0 = time.perf_counter()
+            loss, probs, losses = self._forward(tokens)
+            t1 = time.perf_counter()
+            run = loss.backward()
+            t2 = time.perf_counter()
+            self._check_finite(step, loss, tokens)
+            before = {
+                i: (
+                    float(params.data[i]),
+                    float(params.grad[i]),
+                    float(self.adam.m[i]),
+                    float(self.adam.v[i]),
+                )
+                for i in watch
+            }
+            gradient_view = _GradientView(self)
+            update = self.adam.update(params.data, params.grad, step)
+            t3 = time.perf_counter()
+        self.step_index += 1
+        return self._trace(
+            step,
+            sentence_index,
+            sentence,
+            tokens,
+            loss,
+            probs,
+            losses,
+            run,
+            gradient_view,
+            update,
+            before,
+            Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3),
+        )
+
+    def _forward(self, tokens: list[int]) -> tuple[Value, list[Softmax], list[Value]]:
+        n = min(self.model.config.block_size, len(tokens) - 1)
+        cache = KVCache.empty(self.model.config)
+        probs, losses = [], []
+        for pos in range(n):
+            p = softmax(gpt(self.model, tokens[pos], pos, cache))
+            probs.append(p)
+            losses.append(p[tokens[pos + 1]].log().neg())
+        return scale_down(vsum(losses), n), probs, losses
+
+    def _check_finite(self, step: int, loss: Value, tokens: list[int]) -> None:
+        params = self.model.params
+        where = None
+        for spec in params.specs:
+            block = params.data[spec.offset : spec.offset + spec.size]
+            bad = np.flatnonzero(~np.isfinite(block))
+            if bad.size:
+                first = params.name_of(spec.offset + int(bad[0]))
+                where = (
+                    f"{spec.name} holds {bad.size} non-finite weight(s), first "
+                    f"{first} = {block[bad[0]]}"
+                )
+                break
+        if where is None and not np.isfinite(loss.data):
+            where = f"the loss is {loss.data}"
+        if where is None:
+            for spec in params.specs:
+                block = params.grad[spec.offset : spec.offset + spec.size]
+                if not np.isfinite(block).all():
+                    where = f"the gradient of {spec.name} is not finite"
+                    break
+        if where is not None:
+            params.grad[:] = 0.0
+            raise NonFiniteError(
+                f"step {step + 1}: {where}; the update was not applied "
+                f'(sentence: "{self.tokenizer.decode(tokens[1:-1])}")'
+            )
+
+    def _trace(
+        self,
+        step: int,
+        sentence_index: int,
+        sentence: str,
+        tokens: list[int],
+        loss: Value,
+        probs: list[Softmax],
+        losses: list[Value],
+        run: BackwardPass,
+        grads: _GradientView,
+        update: np.ndarray,
+        before: dict[int, tuple[float, float, float, float]],
+        timings: Timings,
+    ) -> StepTrace:
+        model, params = self.model, self.model.params
+        n = len(probs)
+        words = tuple(self.tokenizer.label(t) for t in tokens)
+        moved = _moved_rows(update, params["token_embedding"].spec)
+        hits = self.token_row_hits
+        hits[[r.row for r in grads.token_rows]] += 1
+        watched = tuple(
+            WatchedParameter(
+                i, params.name_of(i), self.adam.entry(i, step, before[i], float(params.data[i]))
+            )
+            for i in before
+        )
+        return StepTrace(
+            step=step,
+            num_steps=self.num_steps,
+            sentence_index=sentence_index,
+            sentence=sentence,
+            tokens=tuple(tokens),
+            words=words,
+            n=n,
+            truncated=len(tokens) - 1 > n,
+            positions=position_traces(tokens, words, probs, losses, self.tokenizer),
+            loss_sum=loss._children[0].data,
+            loss=loss.data,
+            lr=self.adam.config.lr_at(step),
+            token_rows=grads.token_rows,
+            position_rows=grads.position_rows,
+            token_rows_moved=moved,
+            token_row_hits=tuple(hits.tolist()),
+            matrix_grad_norms=grads.matrix_norms,
+            watched=watched,
+            nodes=run.nodes,
+            reference_nodes=reference_node_count(model.config, n, len(set(tokens[:n]))),
+            timings=timings,
+        )
+
+
+class _GradientView:
+    """What the trace reports of the gradients, read before Adam resets them."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        params = trainer.model.params
+        self.token_rows = row_gradients(
+            params["token_embedding"].grad_rows, trainer.tokenizer.label
+        )
+        self.position_rows = row_gradients(params["position_embedding"].grad_rows, str)
+        self.matrix_norms = tuple(
+            (s.name, float(np.linalg.norm(params.grad[s.offset : s.offset + s.size])))
+            for s in params.specs
+        )
+
+
+def _moved_rows(update: np.ndarray, spec: MatrixSpec) -> tuple[int, ...]:
+    rows = update[spec.offset : spec.offset + spec.size].reshape(spec.rows, spec.cols)
+    return tuple(np.flatnonzero(np.any(rows != 0.0, axis=1)).tolist())
+
+
+def _adopt(model: Model, config: GPTConfig, tokenizer: Tokenizer, corpus_path: str) -> Model:
+    """A loaded model, checked against the corpus's vocabulary and given its words."""
+    if model.config != config:
+        raise ModelFileError(
+            f"the model's config {model.config.to_reference()} does not fit {corpus_path} "
+            f"(vocabulary {tokenizer.vocab_size}, the tutorial's shape); train a new model "
+            "or give the corpus it was trained on"
+        )
+    if model.words is not None and model.words != tokenizer.words:
+        raise ModelFileError(
+            f"the model was trained on a different vocabulary than {corpus_path}'s; "
+            "give the corpus it was trained on"
+        )
+    adopted = Model(config, tokenizer.words)
+    adopted.params.data[:] = model.params.data
+    return adopted

@@ -1,0 +1,108 @@
+"""The trainer and its step trace, on a small corpus."""
+
+import dataclasses
+import gc
+
+import numpy as np
+import pytest
+
+from core.corpus import load_corpus
+from core.errors import NonFiniteError
+from core.trainer import Trainer
+
+SENTENCES = [
+    "the cat eats a muffin",
+    "a dog runs to the park",
+    "the big red dog sees the cat in the park on a sunny day and then it runs home fast",
+    "we eat",
+]
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "small.txt"
+    path.write_text("\n".join(SENTENCES) + "\n")
+    return load_corpus(path)
+
+
+def test_traces_are_frozen(corpus):
+    trace = Trainer(corpus, seed=1).step()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        trace.loss = 0.0  # type: ignore[misc]
+
+
+def test_the_same_seed_gives_identical_traces(corpus):
+    a, b = Trainer(corpus, seed=3), Trainer(corpus, seed=3)
+    assert [a.step() for _ in range(3)] == [b.step() for _ in range(3)]
+
+
+def test_steps_walk_the_shuffled_sentences_in_order(corpus):
+    trainer = Trainer(corpus, seed=3)
+    traces = [trainer.step() for _ in range(5)]
+    assert [t.sentence_index for t in traces] == [0, 1, 2, 3, 0]
+    assert [t.sentence for t in traces[:4]] == list(trainer.sentences)
+
+
+def test_a_long_sentence_is_cut_at_the_block_and_says_so(corpus):
+    trainer = Trainer(corpus, seed=3)
+    trainer.step_index = trainer.sentences.index(SENTENCES[2])
+    trace = trainer.step()
+    assert (trace.n, trace.truncated, len(trace.positions)) == (16, True, 16)
+    assert len(trace.tokens) == len(SENTENCES[2].split()) + 2 > 17
+
+
+def test_the_trace_reports_each_position_consistently(corpus):
+    trace = Trainer(corpus, seed=3).step()
+    for p in trace.positions:
+        dist = p.distribution()
+        assert dist[p.target_token] == p.prob
+        assert p.rank == 1 + sum(q > p.prob for q in dist)
+        assert p.top[0].prob == max(dist)
+    loss_sum = 0.0
+    for p in trace.positions:
+        loss_sum += p.loss
+    assert trace.loss_sum == loss_sum and trace.loss == loss_sum * (1 / trace.n)
+
+
+def test_embedding_rows_with_a_gradient_are_the_inputs_and_positions(corpus):
+    trace = Trainer(corpus, seed=3).step()
+    assert [r.row for r in trace.token_rows] == sorted(set(trace.tokens[: trace.n]))
+    assert [r.row for r in trace.position_rows] == list(range(trace.n))
+    assert set(trace.token_rows_moved) == {r.row for r in trace.token_rows}
+
+
+def test_rows_keep_moving_through_momentum_after_their_gradient_stops(corpus):
+    trainer = Trainer(corpus, seed=3)
+    first = trainer.step()
+    second = trainer.step()
+    momentum_only = set(second.token_rows_moved) - {r.row for r in second.token_rows}
+    assert momentum_only == {r.row for r in first.token_rows} - {r.row for r in second.token_rows}
+    assert second.token_row_hits[first.token_rows[0].row] >= 1
+
+
+def test_watched_parameters_match_the_optimizer_buffers_after_two_steps(corpus):
+    trainer = Trainer(corpus, seed=3)
+    index = trainer.model.params.index_of("token_embedding[BOS][5]")
+    trainer.step(watch=[index])
+    entry = trainer.step(watch=[index]).watched[0]
+    assert entry.name == "token_embedding[BOS][5]"
+    assert (entry.adam.m, entry.adam.v) == (trainer.adam.m[index], trainer.adam.v[index])
+    assert entry.adam.data_after == trainer.model.params.data[index]
+
+
+def test_a_nan_weight_stops_the_step_before_the_update_and_names_the_matrix(corpus):
+    trainer = Trainer(corpus, seed=3)
+    trainer.step()
+    index = trainer.model.params.index_of("layers.1.mlp.hidden[4][2]")
+    trainer.model.params.data[index] = np.nan
+    data, m = trainer.model.params.data.copy(), trainer.adam.m.copy()
+    with pytest.raises(NonFiniteError, match=r"layers\.1\.mlp\.hidden\[4\]\[2\] = nan"):
+        trainer.step()
+    assert np.array_equal(trainer.model.params.data, data, equal_nan=True)
+    assert np.array_equal(trainer.adam.m, m) and trainer.step_index == 1
+    assert gc.isenabled()
+
+
+def test_node_counts_are_reported(corpus):
+    trace = Trainer(corpus, seed=3).step()
+    assert 0 < trace.nodes < trace.reference_nodes
