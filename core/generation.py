@@ -1,0 +1,104 @@
+"""Sampling sentences from a model, as the reference's `generate`: start from BOS, and
+at each position scale the logits by the temperature, keep the top-k, keep the top-p
+nucleus, softmax, and draw; stop at BOS or at the block size.
+
+The reference's tie and cut-off behaviour is kept, because a learner compares against
+its output: top-k keeps every score >= the k-th largest (more than k words on ties);
+top-p walks the words from most to least likely (ties in vocabulary order) and keeps
+them up to and including the one whose probability carries the running total past p.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core import jsmath
+from core.engine import js_divide
+from core.errors import MicrogptError
+from core.model import KVCache, Model, gpt
+from core.rng import Mulberry32
+from core.tokenizer import Tokenizer
+
+NEG_INF = -math.inf
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    """How to turn logits into a draw; the reference's defaults."""
+
+    temperature: float = 0.8  # < 1 sharpens the distribution, > 1 flattens it
+    top_k: int = 0  # 0: off
+    top_p: float = 1.0  # 1.0: off
+
+    def __post_init__(self) -> None:
+        if not self.temperature > 0:
+            raise MicrogptError(f"--temperature must be above 0, not {self.temperature}")
+        if self.top_k < 0:
+            raise MicrogptError(f"--top-k must be 0 (off) or more, not {self.top_k}")
+        if not 0 < self.top_p <= 1:
+            raise MicrogptError(f"--top-p must be above 0 and at most 1, not {self.top_p}")
+
+
+def generate(
+    model: Model,
+    tokenizer: Tokenizer,
+    rng: Mulberry32,
+    count: int,
+    options: SamplingOptions = SamplingOptions(),
+    prompt: Sequence[int] = (),
+) -> list[str]:
+    """`count` sentences, each continuing `prompt` (word ids; empty: from scratch)."""
+    return [
+        tokenizer.decode(sample_tokens(model, tokenizer.bos, rng, options, prompt))
+        for _ in range(count)
+    ]
+
+
+def sample_tokens(
+    model: Model, bos: int, rng: Mulberry32, options: SamplingOptions, prompt: Sequence[int] = ()
+) -> list[int]:
+    """One sentence as word ids (prompt included, BOS excluded)."""
+    cache = KVCache.empty(model.config)
+    tokens = list(prompt)
+    token = bos
+    for pos in range(model.config.block_size):
+        logits = gpt(model, token, pos, cache)
+        if pos < len(prompt):
+            token = prompt[pos]  # the prompt is given, not drawn
+            continue
+        token = rng.weighted_choice(filtered_probs([v.data for v in logits], options))
+        if token == bos:
+            break
+        tokens.append(token)
+    return tokens
+
+
+def filtered_probs(logits: Sequence[float], options: SamplingOptions) -> list[float]:
+    """The distribution a token is drawn from, after temperature, top-k and top-p."""
+    scores = [x / options.temperature for x in logits]
+    if 0 < options.top_k < len(scores):
+        cutoff = sorted(scores, reverse=True)[options.top_k - 1]
+        scores = [s if s >= cutoff else NEG_INF for s in scores]
+    if options.top_p < 1.0:
+        probs = _softmax(scores)
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])  # stable, as V8's sort
+        running, exceeded = 0.0, False
+        for i in order:
+            if exceeded:
+                scores[i] = NEG_INF
+            running += probs[i]
+            exceeded = exceeded or running > options.top_p
+    return _softmax(scores)
+
+
+def _softmax(scores: Sequence[float]) -> list[float]:
+    """The reference's plain-number softmax, -Infinity counting as probability 0."""
+    finite = [s for s in scores if s != NEG_INF]
+    max_s = max(finite) if finite else NEG_INF
+    exps = [0.0 if s == NEG_INF else jsmath.exp(s - max_s) for s in scores]
+    total = 0.0
+    for e in exps:
+        total += e
+    return [js_divide(e, total) for e in exps]
