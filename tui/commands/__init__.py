@@ -1,0 +1,1 @@
+"""The headless subcommands of `microgpt`, one per module."""
