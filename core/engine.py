@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
 from typing import Any
 
 from core import jsmath
@@ -102,9 +101,11 @@ class Value:
 
     # --- the chain rule ---
 
+    walks_linear_inputs = False  # True for nodes whose children are a linear layer's input
+
     def _sort_children(self, token: object) -> Sequence[Value]:
         """The children a topological sort walks (fused subclasses may share theirs)."""
-        return _checked_children(self)
+        return self._children
 
     def backward(self) -> BackwardPass:
         """Fill in `grad` on every value this one depends on. Never recurses."""
@@ -123,88 +124,60 @@ class Value:
 
 
 class BackwardPass:
-    """Book-keeping for one backward(): the weight-gradient contributions that fused linear
-    rows hand over to be applied in one batch, in the order they were produced."""
+    """Book-keeping for one backward(): fused linear rows hand over their weight-gradient
+    contributions, which are applied in batches, each weight's in the order produced."""
 
     def __init__(self, nodes: int) -> None:
         self.nodes = nodes  # how many graph nodes the pass walked
-        self.calls: list[Any] = []  # linear calls whose rows received a gradient, in order
-        self.clock = 0  # counts processed linear rows, to order the calls
+        self.last_call: Any = None  # the linear call whose row was processed last
+        self.open_calls: dict[Any, Any] = {}  # matrix -> the call collecting its gradients
+
+    def switch_to(self, call: Any) -> None:
+        """A row of `call` arrives after a row of another call. If another call on the
+        same matrix has contributions waiting, apply them first, so that every weight
+        receives its contributions in the order they were produced."""
+        waiting = self.open_calls.get(call.matrix)
+        if waiting is not None and waiting is not call:
+            waiting.apply_weight_grads()
+        self.open_calls[call.matrix] = call
+        self.last_call = call
 
     def finish(self) -> None:
-        for call in _in_application_order(self.calls):
+        for call in self.open_calls.values():
             call.apply_weight_grads()
-
-
-def _in_application_order(calls: list[Any]) -> list[Any]:
-    """Weight gradients are applied call by call; that is exact as long as two calls on the
-    same matrix do not interleave their rows (true for the GPT: one call per matrix per
-    position). Interleaved calls are applied row by row in their true order instead."""
-    by_matrix: dict[int, list[Any]] = {}
-    for call in calls:
-        by_matrix.setdefault(id(call.matrix), []).append(call)
-    ordered = []
-    for group in by_matrix.values():
-        group.sort(key=lambda c: c.first_tick)
-        if any(a.last_tick > b.first_tick for a, b in pairwise(group)):
-            group = [_RowByRow(group)]
-        ordered.extend(group)
-    return ordered
-
-
-class _RowByRow:
-    """Applies interleaved calls' weight gradients one row at a time, in tick order."""
-
-    def __init__(self, calls: list[Any]) -> None:
-        self.calls = calls
-
-    def apply_weight_grads(self) -> None:
-        rows = [
-            (tick, call, r, g)
-            for call in self.calls
-            for tick, r, g in zip(call.ticks, call.rows, call.row_grads)
-        ]
-        for _, call, r, g in sorted(rows, key=lambda item: item[0]):
-            call.matrix.grad_rows[r] += call.xdata * g
 
 
 def topological_order(root: Value) -> list[Value]:
     """Depth-first post-order from `root`, visiting children in order: the reference's
-    `buildTopo`, made iterative so that graphs of any depth work."""
+    `buildTopo`, made iterative so that graphs of any depth work.
+
+    On the way it tells each linear layer's input whether some node other than the layer's
+    rows uses it (`mixed`): the rows then apply their gradients one by one, in order."""
     token = object()
     order: list[Value] = []
+    append = order.append
     root._mark = token
-    stack: list[tuple[Value, Any]] = [(root, iter(_children_for_sort(root, token)))]
+    stack: list[tuple[Value, Any]] = [(root, iter(root._sort_children(token)))]
+    push = stack.append
     while stack:
         node, children = stack[-1]
         for child in children:
+            if child._group is not None and not node.walks_linear_inputs:
+                child._group.mixed = True
             if child._mark is not token:
                 child._mark = token
-                grandchildren = _children_for_sort(child, token)
+                if type(child) is Value:
+                    grandchildren: Sequence[Value] = child._children
+                else:
+                    grandchildren = child._sort_children(token)
                 if grandchildren:
-                    stack.append((child, iter(grandchildren)))
+                    push((child, iter(grandchildren)))
                     break
-                order.append(child)
+                append(child)
         else:
             stack.pop()
-            order.append(node)
+            append(node)
     return order
-
-
-def _children_for_sort(node: Value, token: object) -> Sequence[Value]:
-    if type(node) is Value:
-        return _checked_children(node)
-    return node._sort_children(token)
-
-
-def _checked_children(node: Value) -> tuple[Value, ...]:
-    """A node's children; any that is the input of a linear layer learns it has another
-    consumer, so the layer must apply its gradients one by one to keep their order."""
-    children = node._children
-    for child in children:
-        if child._group is not None:
-            child._group.mixed = True
-    return children
 
 
 def js_divide(a: float, b: float) -> float:

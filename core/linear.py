@@ -21,28 +21,45 @@ from core.params import Matrix
 class LinearRow(Value):
     """One output of `linear`: a weight row dotted with the input vector."""
 
-    __slots__ = ("_call", "_row")
+    __slots__ = ("_call", "_offset", "_row")
+    _children = ()  # the inputs are shared by all rows: see _sort_children
+    _local_grads = ()
+    _op = "linear"
+    walks_linear_inputs = True
 
-    def __init__(self, data: float, call: LinearCall, row: int) -> None:
-        super().__init__(data, (), (), "linear")
+    def __init__(self, data: float, call: LinearCall, row: int, offset: int) -> None:
+        # Sets every slot itself: rows are made by the thousand, a super() call costs.
+        self.data = data
+        self.grad = 0.0
+        self._mark = None
+        self._group = None
         self._call = call
         self._row = row
+        self._offset = offset  # flat index of the row's first weight
 
     def _sort_children(self, token: object) -> Sequence[Value]:
-        # All rows share the input's members: only the first row reached walks them,
-        # for the rest they are already visited (as in the reference's sort).
+        # All rows share the input's members: only the first row reached walks them; for
+        # the rest they are already visited (the reference's sort skips them too).
         inputs = self._call.inputs
         if inputs.mark is token:
             inputs.rows_reached += 1
             return ()
-        inputs.mark = token
-        inputs.rows_reached = 1
-        inputs.pending.clear()
-        inputs.pending_grads.clear()
+        inputs.start_pass(token)
         return inputs.members
 
     def _backward(self, run: BackwardPass) -> None:
-        self._call.receive(self._row, self.grad, run)
+        call = self._call
+        if call is not run.last_call:
+            run.switch_to(call)
+        call.arrived.append(self)
+        inputs = call.inputs
+        if inputs.flags.mixed:
+            inputs.apply_now(self)
+            return
+        arrived = inputs.arrived
+        arrived.append(self)
+        if len(arrived) == inputs.rows_reached:
+            inputs.flush()
 
 
 class InputFlags:
@@ -60,21 +77,20 @@ class InputFlags:
 class LinearInput:
     """A vector of values fed to one or more linear layers (q, k and v share theirs).
 
-    The rows' contributions to its gradients are collected in the order the backward
-    pass produces them and applied in one batch when the last row has handed its share
-    over. That is exact only when rows are the members' sole consumers; if another node
-    also uses a member (`flags.mixed`), rows apply their contributions immediately.
+    The rows hand over their gradients in the order the backward pass processes them;
+    when the last row has, their contributions to the members' gradients are applied in
+    one batch, in that order. That is exact only when rows are the members' sole consumers;
+    if another node also uses a member (`flags.mixed`), rows apply theirs immediately.
     """
 
     __slots__ = (
         "__weakref__",
+        "arrived",
         "cols",
         "flags",
         "flat_data",
         "mark",
         "members",
-        "pending",
-        "pending_grads",
         "rows_reached",
     )
 
@@ -83,27 +99,33 @@ class LinearInput:
         self.flags = InputFlags(self)
         self.mark: object = None  # the topological sort that last walked the members
         self.rows_reached = 0  # rows of this input in the graph, counted by the sort
-        self.pending: list[int] = []  # flat offsets of the weight rows, in arrival order
-        self.pending_grads: list[float] = []  # the matching row gradients
+        self.arrived: list[LinearRow] = []  # rows processed by backward, in order
         self.flat_data = flat_data
         self.cols = np.arange(len(members))
 
-    def receive(self, offset: int, grad: float) -> None:
-        self.pending.append(offset)
-        self.pending_grads.append(grad)
-        if len(self.pending) == self.rows_reached:
-            self._flush()
+    def start_pass(self, token: object) -> None:
+        self.mark = token
+        self.rows_reached = 1
+        self.arrived = []
 
-    def _flush(self) -> None:
-        offsets = np.array(self.pending)
-        weights = self.flat_data[offsets[:, None] + self.cols]  # one row per contribution
-        contributions = weights * np.array(self.pending_grads)[:, None]
-        # Row k of `running` is the gradient after k + 1 contributions, added in order.
-        running = np.add.accumulate(contributions, axis=0)
+    def flush(self) -> None:
+        rows = self.arrived
+        offsets = np.fromiter([r._offset for r in rows], dtype=np.intp, count=len(rows))
+        grads = np.fromiter([r.grad for r in rows], dtype=float, count=len(rows))
+        weights = self.flat_data[offsets[:, None] + self.cols]  # one weight row per row
+        # Row k of `running` is each member's gradient after k + 1 contributions, in order.
+        running = np.add.accumulate(weights * grads[:, None], axis=0)
         for member, total in zip(self.members, running[-1].tolist()):
             member.grad += total
-        self.pending.clear()
-        self.pending_grads.clear()
+        self.arrived = []  # the rows refer back to this input: keep the graph acyclic
+
+    def apply_now(self, row: LinearRow) -> None:
+        """One row's contributions, member by member, last term first (the reference's
+        chain of additions is walked backwards)."""
+        g = row.grad
+        weights = self.flat_data[row._offset : row._offset + len(self.members)].tolist()
+        for member, w in zip(reversed(self.members), reversed(weights)):
+            member.grad += w * g
 
     @classmethod
     def of(cls, x: Sequence[Value], flat_data: np.ndarray) -> LinearInput:
@@ -124,48 +146,24 @@ class LinearInput:
 class LinearCall:
     """One application of a weight matrix to an input vector."""
 
-    __slots__ = (
-        "first_tick",
-        "inputs",
-        "last_tick",
-        "matrix",
-        "row_grads",
-        "rows",
-        "ticks",
-        "xdata",
-    )
+    __slots__ = ("arrived", "inputs", "matrix", "xdata")
 
     def __init__(self, matrix: Matrix, inputs: LinearInput, xdata: np.ndarray) -> None:
         self.matrix = matrix
         self.inputs = inputs
         self.xdata = xdata  # the input values at forward time
-        self.rows: list[int] = []  # rows that received a gradient, in arrival order
-        self.row_grads: list[float] = []
-        self.ticks: list[int] = []
-        self.first_tick = 0
-        self.last_tick = 0
-
-    def receive(self, row: int, grad: float, run: BackwardPass) -> None:
-        if not self.rows:
-            run.calls.append(self)
-            self.first_tick = run.clock
-        self.rows.append(row)
-        self.row_grads.append(grad)
-        self.ticks.append(run.clock)
-        self.last_tick = run.clock
-        run.clock += 1
-        inputs = self.inputs
-        if inputs.flags.mixed:
-            weights = self.matrix.data_rows[row].tolist()
-            for member, w in zip(reversed(inputs.members), reversed(weights)):
-                member.grad += w * grad
-        else:
-            inputs.receive(self.matrix.offset + row * self.matrix.cols, grad)
+        self.arrived: list[LinearRow] = []  # rows whose weight gradients are not applied yet
 
     def apply_weight_grads(self) -> None:
-        # Each row appears once per call, so one fancy-indexed add is elementwise exact.
-        rows = np.array(self.rows)
-        self.matrix.grad_rows[rows] += np.multiply.outer(np.array(self.row_grads), self.xdata)
+        """w[r][i].grad += x[i] * row_r.grad for the rows that arrived. Each row arrives
+        once per call, so one fancy-indexed add is elementwise exact."""
+        rows = self.arrived
+        if not rows:
+            return
+        self.arrived = []
+        index = np.fromiter([r._row for r in rows], dtype=np.intp, count=len(rows))
+        grads = np.fromiter([r.grad for r in rows], dtype=float, count=len(rows))
+        self.matrix.grad_rows[index] += np.multiply.outer(grads, self.xdata)
 
 
 def linear(x: Sequence[Value], matrix: Matrix) -> list[Value]:
@@ -175,4 +173,5 @@ def linear(x: Sequence[Value], matrix: Matrix) -> list[Value]:
     products = matrix.data_rows * xdata
     totals = np.add.accumulate(products, axis=1)[:, -1] + 0.0  # + 0.0: the sum starts at +0
     call = LinearCall(matrix, LinearInput.of(x, matrix.flat_data), xdata)
-    return [LinearRow(t, call, r) for r, t in enumerate(totals.tolist())]
+    first, cols = matrix.offset, matrix.cols
+    return [LinearRow(t, call, r, first + r * cols) for r, t in enumerate(totals.tolist())]

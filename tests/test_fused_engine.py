@@ -73,3 +73,22 @@ def test_reference_node_count_formula_matches_the_naive_graph(small_model):
     assert reference_node_count(small_model.config, 5, 4) == reference_graph_size(
         small_model, tokens
     )
+
+
+def test_calls_on_one_matrix_with_interleaved_rows_keep_weight_gradient_order():
+    # Three inputs through the same matrix, their rows summed so that the backward pass
+    # meets the calls' rows interleaved. w[0][0] receives 1.0, -1e16 and 1e16, in that
+    # order (which sums to 0.0); call by call (1e16, -1e16, 1.0) would give 1.0.
+    params = Parameters([MatrixSpec("w", 2, 1, 0)])
+    params.data[:] = [0.5, 0.25]
+    inputs = [[1e16], [-1e16], [1.0]]
+
+    def weight_grads(layer):
+        outs = [layer([Value(v) for v in x]) for x in inputs]
+        vsum([outs[0][0], outs[1][0], outs[2][0], outs[2][1], outs[1][1], outs[0][1]]).backward()
+
+    leaves = [[Value(0.5)], [Value(0.25)]]
+    weight_grads(lambda x: naive_linear(x, leaves))
+    weight_grads(lambda x: linear(x, params["w"]))
+    assert leaves[0][0].grad == 0.0
+    assert params.grad.tolist() == [leaves[0][0].grad, leaves[1][0].grad]
