@@ -47,5 +47,12 @@ def position_traces(
 def row_gradients(grad_rows: np.ndarray, label: Callable[[int], str]) -> tuple[RowGradient, ...]:
     """The rows of a gradient matrix that are not all zero, with their norms."""
     rows = np.flatnonzero(np.any(grad_rows != 0.0, axis=1))
-    norms = np.linalg.norm(grad_rows[rows], axis=1)
+    touched = grad_rows[rows]
+    norms = np.sqrt(np.add.reduce(touched * touched, axis=1))
     return tuple(RowGradient(int(r), label(int(r)), float(x)) for r, x in zip(rows, norms))
+
+
+def norm(values: np.ndarray) -> float:
+    """Euclidean norm, without BLAS (np.linalg.norm calls BLAS, whose threads were seen
+    to take a millisecond per call on a busy machine). For display only."""
+    return float(np.sqrt(np.add.reduce(values * values)))

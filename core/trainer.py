@@ -23,7 +23,7 @@ from core.primitives import Softmax, scale_down, softmax
 from core.rng import Mulberry32
 from core.tokenizer import Tokenizer
 from core.trace import StepTrace, Timings, WatchedParameter
-from core.tracing import position_traces, row_gradients
+from core.tracing import norm, position_traces, row_gradients
 
 DEFAULT_SEED = 42
 
@@ -79,30 +79,37 @@ class Trainer:
     def step(self, watch: Sequence[int] = ()) -> StepTrace:
         """Train on the next sentence. On NaN or infinity nothing is updated and a
         NonFiniteError says where it appeared."""
+        with collector_paused():
+            # The graph lives and dies inside _step: it is freed by reference counting
+            # before the collector comes back, so the collector never scans it.
+            return self._step(watch)
+
+    def _step(self, watch: Sequence[int]) -> StepTrace:
         step = self.step_index
         sentence_index, sentence = self.sentence_at(step)
         tokens = self.tokenizer.encode(sentence)
         params = self.model.params
-        with collector_paused():
-            t0 = time.perf_counter()
-            loss, probs, losses = self._forward(tokens)
-            t1 = time.perf_counter()
-            run = loss.backward()
-            t2 = time.perf_counter()
-            self._check_finite(step, loss, tokens)
-            before = {
-                i: (
-                    float(params.data[i]),
-                    float(params.grad[i]),
-                    float(self.adam.m[i]),
-                    float(self.adam.v[i]),
-                )
-                for i in watch
-            }
-            gradient_view = _GradientView(self)
-            update = self.adam.update(params.data, params.grad, step)
-            t3 = time.perf_counter()
+        t0 = time.perf_counter()
+        loss, probs, losses = self._forward(tokens)
+        t1 = time.perf_counter()
+        run = loss.backward()
+        t2 = time.perf_counter()
+        self._check_finite(step, loss, tokens)
+        before = {
+            i: (
+                float(params.data[i]),
+                float(params.grad[i]),
+                float(self.adam.m[i]),
+                float(self.adam.v[i]),
+            )
+            for i in watch
+        }
+        gradients = _GradientView(self)
+        t3 = time.perf_counter()
+        update = self.adam.update(params.data, params.grad, step)
+        t4 = time.perf_counter()
         self.step_index += 1
+        timings = Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t4 - t3) * 1e3)
         return self._trace(
             step,
             sentence_index,
@@ -112,10 +119,10 @@ class Trainer:
             probs,
             losses,
             run,
-            gradient_view,
+            gradients,
             update,
             before,
-            Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3),
+            timings,
         )
 
     def _forward(self, tokens: list[int]) -> tuple[Value, list[Softmax], list[Value]]:
@@ -218,8 +225,7 @@ class _GradientView:
         )
         self.position_rows = row_gradients(params["position_embedding"].grad_rows, str)
         self.matrix_norms = tuple(
-            (s.name, float(np.linalg.norm(params.grad[s.offset : s.offset + s.size])))
-            for s in params.specs
+            (s.name, norm(params.grad[s.offset : s.offset + s.size])) for s in params.specs
         )
 
 
