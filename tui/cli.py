@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
+from core.bench import ENGINES
 from core.corpus import DEFAULT_CORPUS
 from core.errors import MicrogptError
 from core.optimizer import AdamConfig
@@ -59,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(bench)
     bench.add_argument(
         "--repeat", type=_positive, default=20, metavar="N", help="steps to time (default 20)"
+    )
+    bench.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="fused",
+        help="fused (what training uses; default) or naive (one node per primitive op, as "
+        "the tutorial builds it: seconds per step)",
     )
     return parser
 

@@ -1,0 +1,133 @@
+"""The benchmark behind `microgpt bench`: time real training steps and measure memory.
+
+Speed is measured here, never asserted in tests: timings on a shared machine are noisy,
+so compare medians taken in one run.
+"""
+
+from __future__ import annotations
+
+import gc
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from core.corpus import Corpus
+from core.naive import NaiveGPT
+from core.trainer import Trainer
+
+ENGINES = ("fused", "naive")
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """What a benchmark run measured."""
+
+    engine: str
+    """"fused" (the engine training uses) or "naive" (one node per primitive op)."""
+    corpus: str
+    seed: int
+    steps: int
+    """Steps timed (after one untimed warm-up step)."""
+    median_ms: float
+    min_ms: float
+    max_ms: float
+    forward_ms: float
+    """Median of the forward stage (fused engine only; 0 for naive)."""
+    backward_ms: float
+    update_ms: float
+    nodes: int
+    """Median graph nodes per step."""
+    reference_nodes: int
+    """Median nodes of the reference's one-op-per-node graph for the same steps."""
+    rss_before_mb: float
+    """Resident memory of the process before the timed steps."""
+    peak_rss_mb: float
+    """Peak resident memory of the process, timed steps included."""
+    step_alloc_peak_mb: float
+    """Peak of memory allocated during one more step, traced with tracemalloc."""
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def run_benchmark(
+    corpus: Corpus, seed: int, steps: int, engine: str = "fused", num_steps: int = 5000
+) -> BenchResult:
+    """Train `steps` steps from the start of the schedule and time each one."""
+    from core.optimizer import AdamConfig
+
+    trainer = Trainer(corpus, seed, AdamConfig(num_steps=num_steps))
+    gc.collect()
+    gc.freeze()  # as the applications do: the long-lived model is never scanned again
+    step = _naive_step(trainer) if engine == "naive" else trainer.step
+    step()  # warm-up: first-touch allocations and caches
+    rss_before = _rss_mb()
+    traces, times = [], []
+    for _ in range(steps):
+        start = time.perf_counter()
+        trace = step()
+        times.append((time.perf_counter() - start) * 1e3)
+        traces.append(trace)
+    peak_rss = _peak_rss_mb()
+    tracemalloc.start()
+    step()
+    _, alloc_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    def median(values: list[float]) -> float:
+        return float(statistics.median(values)) if values else 0.0
+
+    fused = [t for t in traces if t is not None]
+    return BenchResult(
+        engine=engine,
+        corpus=corpus.path,
+        seed=seed,
+        steps=steps,
+        median_ms=median(times),
+        min_ms=min(times),
+        max_ms=max(times),
+        forward_ms=median([t.timings.forward_ms for t in fused]),
+        backward_ms=median([t.timings.backward_ms for t in fused]),
+        update_ms=median([t.timings.update_ms for t in fused]),
+        nodes=int(median([t.nodes for t in fused])),
+        reference_nodes=int(median([t.reference_nodes for t in fused])),
+        rss_before_mb=rss_before,
+        peak_rss_mb=peak_rss,
+        step_alloc_peak_mb=alloc_peak / 2**20,
+    )
+
+
+def _naive_step(trainer: Trainer) -> Callable[[], None]:
+    """A training step with the straightforward port instead of the fused engine: same
+    loss, same gradients, same update, one Python object per primitive operation, and the
+    cyclic garbage collector left on, as a straightforward port would leave it."""
+
+    def step() -> None:
+        _, sentence = trainer.sentence_at(trainer.step_index)
+        naive = NaiveGPT(trainer.model)
+        naive.loss(trainer.tokenizer.encode(sentence)).backward()
+        params = trainer.model.params
+        params.grad[:] = naive.gradients()
+        trainer.adam.update(params.data, params.grad, trainer.step_index)
+        trainer.step_index += 1
+
+    return step
+
+
+def _rss_mb() -> float:
+    """Current resident memory, from /proc where there is one (else the peak)."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+        return pages * resource.getpagesize() / 2**20
+    except OSError:
+        return _peak_rss_mb()
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes vs KiB
