@@ -1,0 +1,733 @@
+"""Deterministic generator of our default training corpus, data/sentences.txt.
+
+30,000 grade-1 English sentences (lowercase, no punctuation, at most 15 words)
+using exactly 596 distinct words: the key figures of the tutorial corpus
+("LLMs, the Hard Way"), but built from our own word lists and sentence patterns.
+
+    python data/make_corpus.py           # (re)write data/sentences.txt
+    python data/make_corpus.py --check   # verify the committed file; exit 1 if bad
+
+Determinism: the only source of randomness is random.Random(SEED).random(),
+whose sequence Python guarantees across versions (choice, shuffle and the like
+carry no such promise, so they are not used). Every choice is derived from it
+with integer weights and one exact float multiply-and-compare (no pow or log,
+whose last bit may vary by platform); nothing iterates a set, reads the clock or
+the environment. So the output is byte-identical everywhere.
+"""
+
+import argparse
+import os
+import random
+import re
+import sys
+from collections import Counter
+
+SEED = 596
+N_SENTENCES = 30_000
+VOCAB_SIZE = 596
+MIN_WORDS, MAX_WORDS = 2, 15
+MIN_COUNT = 5  # every word occurs at least this often
+REQUIRED = "the cat eats a muffin"
+OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sentences.txt")
+
+# ---- word lists; order = how common a word is within its list ----------------
+# fmt: off
+NAMES = ["ben", "mia", "max", "lily", "sam", "zoe", "leo", "ava", "jack", "emma"]
+FAMILY = ["mom", "dad", "grandma", "grandpa"]  # used without "the": "mom reads"
+PEOPLE = ["boy", "girl", "baby", "friend", "kid", "teacher", "sister", "brother", "man",
+          "woman", "child", "farmer"]
+ANIMALS = ["cat", "dog", "bird", "duck", "fish", "cow", "pig", "hen", "frog", "bear", "fox",
+           "horse", "puppy", "kitten", "bunny", "goat", "owl", "mouse", "bee", "bug", "lion",
+           "monkey", "turtle", "snake", "pony", "sheep", "elephant"]
+FOODS = ["apple", "cake", "cookie", "egg", "muffin", "banana", "pie", "sandwich", "carrot",
+         "pear", "grape", "nut", "peach", "berry", "pizza"]
+FOOD_MASS = ["bread", "soup", "rice", "cheese", "corn", "jam", "honey", "toast", "salad"]
+DRINKS = ["milk", "juice", "water", "tea"]
+MEALS = ["lunch", "breakfast", "dinner", "snack"]
+THINGS = ["ball", "book", "toy", "box", "hat", "kite", "doll", "car", "bike", "cup", "bag",
+          "boat", "shoe", "sock", "coat", "drum", "key", "rock", "stick", "flower", "leaf",
+          "shell", "spoon", "bowl", "train", "truck", "bus", "sled", "robot", "card",
+          "gift", "letter", "picture", "balloon", "bone", "story", "song"]
+# Objects that suit a verb (singular only; plurals come from THINGS and FOODS).
+OBJECTS = {"toy": ["ball", "doll", "kite", "toy", "car", "robot", "drum", "balloon", "truck",
+                   "boat", "train"],
+           "ride": ["bike", "horse", "bus", "train", "pony", "boat", "sled"],
+           "read": ["book", "story", "letter", "card"],
+           "draw": ["picture", "cat", "dog", "house", "tree", "flower", "sun", "star", "fish",
+                    "car", "boat", "rainbow", "card"],
+           "make": ["cake", "pie", "sandwich", "picture", "kite", "hat", "card", "cookie",
+                    "muffin"],
+           "open": ["box", "door", "window", "bag", "book", "gift", "card"],
+           "wash": ["cup", "car", "dog", "bowl", "spoon", "sock", "baby", "bike"],
+           "pick": ["flower", "apple", "berry", "pear", "leaf", "shell"],
+           "ball": ["ball"], "kite": ["kite"], "song": ["song"]}
+# Where something can be, with the prepositions that make sense there.
+SPOTS = {"box": "in on under behind", "bed": "on under in", "table": "on under",
+         "chair": "on under", "tree": "in under", "car": "in under", "bag": "in",
+         "basket": "in", "mat": "on", "sofa": "on under", "nest": "in",
+         "fence": "on behind", "door": "at by"}
+SPOT_NAMES = list(SPOTS)
+# Places to go to, with the preposition for being there.
+PLACES = {"park": "in", "yard": "in", "school": "at", "zoo": "at", "farm": "on",
+          "store": "at", "pond": "by", "beach": "at", "garden": "in", "lake": "by",
+          "hill": "on", "barn": "in", "woods": "in", "kitchen": "in", "library": "at",
+          "pool": "in", "town": "in", "sea": "by", "playground": "on"}
+PLACE_NAMES = list(PLACES)
+NATURE = {"sun": "hot big warm yellow", "sky": "blue gray", "moon": "big white",
+          "snow": "cold white soft", "rain": "cold wet", "grass": "green wet soft",
+          "sea": "blue big cold", "cloud": "white gray big", "rainbow": "pretty big"}
+NATURE_NAMES = list(NATURE)
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+NUMBERS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+COLOURS = ["red", "blue", "green", "yellow", "black", "white", "brown", "pink", "orange",
+           "purple", "gray"]
+SIZES = ["big", "little", "small", "old", "new", "long", "tall", "tiny"]
+FEELINGS = ["happy", "sad", "hungry", "tired", "sleepy", "good", "kind", "silly", "shy",
+            "busy", "sick", "brave", "funny", "quiet"]
+QUALITIES = ["nice", "fun", "soft", "wet", "clean", "dirty", "hot", "cold", "pretty", "loud",
+             "fast"]
+TASTES = ["good", "hot", "warm", "sweet", "yummy", "cold", "big", "little"]
+WEATHER = ["sunny", "hot", "cold", "rainy", "windy", "warm", "snowy", "cloudy", "nice", "cool"]
+PERSON_ADJS = ["little", "big", "happy", "tall", "sad", "old", "kind", "funny", "sleepy",
+               "new", "shy", "hungry", "busy", "brave"]
+ANIMAL_ADJS = ["big", "little", "brown", "black", "white", "small", "happy", "red", "old",
+               "hungry", "sleepy", "gray", "tiny", "yellow", "silly"]
+THING_ADJS = COLOURS + SIZES + QUALITIES
+ADVERBS = ["fast", "too", "again", "slowly", "a lot", "all day", "very fast", "now", "here",
+           "there", "outside", "inside", "together"]
+VERY = ["so", "very", "not", "too", "really"]
+TIMES = {"now": ["today", "now", "on DAY", "every day", "in the morning", "at night",
+                 "after school", "on the weekend", "after lunch", "in the summer",
+                 "every morning", "in the winter", "at noon", "in the spring"],
+         "past": ["yesterday", "on DAY", "last night", "this morning", "last week",
+                  "after school", "after lunch", "at night", "in the summer"],
+         "future": ["tomorrow", "on DAY", "soon", "next week", "later", "tonight",
+                    "after school", "in the summer"]}
+# Verbs are (base, past, who[, object kind]); who "a" = animals too, "p" = people only.
+INTRANSITIVE = [
+    ("play", "played", "a"), ("run", "ran", "a"), ("jump", "jumped", "a"),
+    ("sleep", "slept", "a"), ("sit", "sat", "a"), ("walk", "walked", "a"),
+    ("swim", "swam", "a"), ("sing", "sang", "p"), ("hop", "hopped", "a"),
+    ("dance", "danced", "p"), ("read", "read", "p"), ("nap", "napped", "a"),
+    ("hide", "hid", "a"), ("laugh", "laughed", "p"), ("dig", "dug", "a"),
+    ("climb", "climbed", "a"), ("smile", "smiled", "p"), ("clap", "clapped", "p"),
+    ("cry", "cried", "a"), ("skip", "skipped", "p"), ("wait", "waited", "a"),
+    ("draw", "drew", "p"), ("cook", "cooked", "p"), ("stop", "stopped", "a"),
+    ("write", "wrote", "p")]
+MOTION = [  # these take "to the park"
+    ("go", "went", "a"), ("run", "ran", "a"), ("walk", "walked", "a"), ("come", "came", "a"),
+    ("hop", "hopped", "a"), ("swim", "swam", "a"), ("skip", "skipped", "p"),
+    ("ride", "rode", "p")]
+TRANSITIVE = [
+    ("eat", "ate", "a", "food"), ("like", "liked", "a", "any"), ("have", "had", "a", "thing"),
+    ("see", "saw", "a", "any"), ("want", "wanted", "a", "any"), ("love", "loved", "a", "any"),
+    ("read", "read", "p", "read"), ("drink", "drank", "a", "drink"),
+    ("make", "made", "p", "make"), ("find", "found", "a", "thing"),
+    ("get", "got", "a", "thing"), ("play", "played", "a", "with"),
+    ("draw", "drew", "p", "draw"), ("hug", "hugged", "p", "creature"),
+    ("help", "helped", "a", "person"), ("ride", "rode", "p", "ride"),
+    ("kick", "kicked", "a", "ball"), ("throw", "threw", "p", "ball"),
+    ("catch", "caught", "a", "ball"), ("feed", "fed", "p", "animal"),
+    ("take", "took", "p", "thing"), ("buy", "bought", "p", "thing"),
+    ("open", "opened", "p", "open"), ("wash", "washed", "p", "wash"),
+    ("cook", "cooked", "p", "food"), ("write", "wrote", "p", "read"),
+    ("need", "needed", "a", "thing"), ("fly", "flew", "p", "kite"),
+    ("pick", "picked", "p", "pick"), ("sing", "sang", "p", "song")]
+SOUNDS = [("bark", "dog"), ("meow", "cat"), ("quack", "duck"), ("moo", "cow"),
+          ("oink", "pig"), ("hoot", "owl"), ("buzz", "bee"), ("roar", "lion"),
+          ("chirp", "bird")]
+SUBJECT_PRONOUNS = ["i", "we", "you", "he", "she", "they"]
+OBJECT_PRONOUNS = ["me", "you", "him", "her", "us", "them"]
+SINGULAR_DETS = ["a", "my", "this", "your", "her", "his", "that", "our", "one", "their"]
+PLURAL_DETS = ["two", "some", "my", "three", "many", "four", "these", "your", "five",
+               "all the", "six", "his", "her", "our", "those", "seven", "their", "ten"]
+# Words that only occur as literals inside the sentence patterns below.
+GLUE = ["the", "an", "and", "but", "so", "because", "then", "is", "are", "am", "was", "were", "it",
+        "to", "with", "of", "for", "at", "in", "on", "can", "will", "not", "do", "does", "did",
+        "where", "what", "who", "how", "many", "old", "years", "say", "says", "said", "let", "us",
+        "please", "come", "give", "put", "sit", "down", "be", "here", "there", "look", "name",
+        "time", "bed", "home", "cup", "glass", "really", "when", "today", "yesterday", "eat",
+        "eats", "has", "have", "make", "makes", "near", "by"]
+IRREGULAR = {"man": "men", "woman": "women", "child": "children", "mouse": "mice",
+             "fish": "fish", "sheep": "sheep", "leaf": "leaves", "have": "has", "moo": "moos"}
+# Fixed phrases that the sentence patterns choose from.
+POSSESSIVES = ["my", "your", "his", "her", "our"]
+PAIRS = ["mom and dad", "grandma and grandpa", "mom and i", "dad and i", "my friend and i",
+         "my sister and i", "my brother and i"]
+FOOD_DETS = ["some", "the", "my", "hot", "warm"]
+DRINK_DETS = ["some", "the", "my", "a cup of", "a glass of", "cold", "warm", "hot"]
+MODALS = ["can", "will", "can not", "will not"]
+WANTS = ["like", "want", "love", "need"]
+CONJUNCTIONS = ["and", "but", "because", "so", "and then", "when"]
+SOUND_ENDS = ["at night", "all day", "a lot", "in the barn", "at me", "again", "too",
+              "in the morning"]
+COME_ENDS = ["and play", "here", "with me", "home", "and see", "inside", "outside", "to bed",
+             "and eat"]
+PLEASE_ENDS = ["sit down", "come here", "help me", "be quiet", "stop", "wait for me",
+               "look at me", "be kind", "come with me"]
+SHORT_QUESTIONS = ["how old are you", "what is your name", "how are you", "who is that"]
+AGE_SUBJECTS = ["i", "NAME", "my sister", "my brother", "my friend", "the baby", "you", "he",
+                "she"]
+# fmt: on
+KINDS = {  # noun list and the adjectives that suit it
+    "animal": (ANIMALS, ANIMAL_ADJS),
+    "thing": (THINGS, THING_ADJS),
+    "food": (FOODS, TASTES),
+    "person": (PEOPLE, PERSON_ADJS),
+}
+
+
+def _es(word):
+    """Plural of a noun or he/she form of a verb: the same spelling rule."""
+    if word in IRREGULAR:
+        return IRREGULAR[word]
+    if word.endswith(("s", "x", "ch", "sh", "o", "z")):
+        return word + "es"
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def _forms(item):
+    """Words a list entry can put in a sentence (a verb tuple: base, -s form, past)."""
+    return (item[0], _es(item[0]), item[1]) if isinstance(item, tuple) else item.split()
+
+
+def verb(agr, base):
+    return _es(base) if agr == "3s" else base
+
+
+def be(agr, past=False):
+    if past:
+        return "were" if agr == "pl" else "was"
+    return {"i": "am", "3s": "is"}.get(agr, "are")
+
+
+class Writer:
+    """Makes every random decision from self.rng.random() alone.
+
+    For the covering pass, self.force names a word: the next pick() from a list
+    that can produce it returns it (once), so a rare word lands in a sentence."""
+
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.force = None
+
+    def chance(self, p):
+        return self.rng.random() < p
+
+    def index(self, weights):
+        """Weighted choice of an index; integer weights keep the sums exact."""
+        x, acc = self.rng.random() * sum(weights), 0
+        for i, w in enumerate(weights):
+            acc += w
+            if x < acc:
+                return i
+        return len(weights) - 1
+
+    def among(self, weights, options):
+        return options[self.index(weights)]
+
+    def wants(self, items):
+        return self.force is not None and any(self.force in _forms(x) for x in items)
+
+    def pick(self, items):
+        """An entry of items; earlier entries are more common (Zipf-like)."""
+        if self.wants(items):
+            item = next(x for x in items if self.force in _forms(x))
+            self.force = None
+            return item
+        return items[self.index([1000 // (rank + 2) for rank in range(len(items))])]
+
+    def maybe(self, p, items):
+        """With probability p (or when forced) the words of one entry, else []."""
+        return self.pick(items).split() if self.wants(items) or self.chance(p) else []
+
+    def opt(self, p, make, *args, **kw):
+        """With probability p the phrase make(self, ...), else []."""
+        return make(self, *args, **kw) if self.chance(p) else []
+
+
+# ---- phrases: each returns a list of words -------------------------------------
+def np(g, nouns, plural_p=0.0, adjs=(), adj_p=0.2, indef=False):
+    """Noun phrase: 'the cat', 'a big red ball', 'three ducks' -> (words, plural)."""
+    plurals = [_es(n) for n in nouns] if plural_p else []
+    if g.force in nouns or g.force in plurals:
+        plural = g.force not in nouns
+    else:
+        plural = plural_p > 0 and g.chance(plural_p)
+    noun = g.pick(plurals if plural else nouns)
+    adj = g.maybe(adj_p, list(adjs)) if adjs else []
+    if plural and indef:
+        det = g.pick([*NUMBERS, "some", "many"]).split()
+    elif plural:  # "cats", "the cats", "my three cats"
+        det = [] if g.chance(0.1) else ["the"] if g.chance(0.4) else g.pick(PLURAL_DETS).split()
+    elif indef or g.chance(0.2):
+        det = ["a"]
+    else:
+        det = ["the"] if g.chance(0.7) else [g.pick(SINGULAR_DETS)]
+    if det == ["a"] and [*adj, noun][0][0] in "aeiou":
+        det = ["an"]
+    return [*det, *adj, noun], plural
+
+
+def family(g):
+    return [*g.maybe(0.3, POSSESSIVES), g.pick(FAMILY)]
+
+
+def person(g):
+    k = g.index([25, 20, 30, 25])
+    if k == 0:
+        return [g.pick(OBJECT_PRONOUNS)]
+    if k == 1:
+        return [g.pick(NAMES)]
+    return family(g) if k == 2 else np(g, PEOPLE, 0.25, PERSON_ADJS)[0]
+
+
+def subject(g, who="a"):
+    """(words, agreement), agreement 'i', '3s' or 'pl'; who='p': people only."""
+    animals = who == "a"
+    k = g.index([32, 12, 10, 12, 5, 20 * animals, 6 * animals, 5])
+    if k == 0:
+        w = g.pick(SUBJECT_PRONOUNS)
+        return [w], {"i": "i", "he": "3s", "she": "3s"}.get(w, "pl")
+    if k == 1:
+        return [g.pick(NAMES)], "3s"
+    if k == 2:
+        return family(g), "3s"
+    if k <= 6:
+        nouns, adjs = KINDS["person" if k <= 4 else "animal"]
+        words, plural = np(g, nouns, float(k in (4, 6)), adjs)
+        return words, "pl" if plural else "3s"
+    j = g.index([3, 3, 2, 2 * animals])  # two subjects joined by "and"
+    if j == 0:
+        return g.pick(PAIRS).split(), "pl"
+    if j == 3:
+        return ["the", g.pick(ANIMALS), "and", "the", g.pick(ANIMALS[::-1])], "pl"
+    return [g.pick(NAMES), "and", "i" if j == 1 else g.pick(FAMILY)], "pl"
+
+
+def obj(g, kind):
+    """An object that suits the verb's object kind."""
+    if kind == "any":
+        kind = g.among([40, 25, 20, 15], ["thing", "animal", "food", "person"])
+    elif kind == "creature":
+        kind = g.among([50, 50], ["animal", "person"])
+    if kind == "person":
+        return person(g)
+    if kind == "with":
+        return ["with", *obj(g, g.among([50, 30, 20], ["toy", "person", "animal"]))]
+    if kind == "food" and (g.wants(FOOD_MASS) or g.chance(0.3)):
+        return [*g.maybe(0.5, FOOD_DETS), g.pick(FOOD_MASS)]
+    if kind == "drink":
+        return [*g.maybe(0.5, DRINK_DETS), g.pick(DRINKS)]
+    if kind in KINDS:
+        nouns, adjs = KINDS[kind]
+        return np(g, nouns, 0.3, adjs)[0]
+    # Only these may be plural: their plurals are all in THINGS or FOODS already.
+    plural_p = 0.2 if kind in ("ball", "kite", "song", "pick") else 0.0
+    adjs = COLOURS + SIZES[:4] if kind in ("toy", "ball", "kite", "ride") else ()
+    return np(g, OBJECTS[kind], plural_p, adjs)[0]
+
+
+def place(g, motion=False):
+    if motion and g.chance(0.1):
+        return ["home"]
+    name = g.pick(PLACE_NAMES)
+    prep = "to" if motion else g.pick(["near", "by"]) if g.chance(0.15) else PLACES[name]
+    return [prep, "the", name]
+
+
+def spot(g):
+    name = g.pick(SPOT_NAMES)
+    return [g.pick(SPOTS[name].split()), "the", name]
+
+
+def when(g, tense="now"):
+    return [g.pick(DAYS) if w == "DAY" else w for w in g.pick(TIMES[tense]).split()]
+
+
+def tail(g, tense="now", adverb=True):
+    """Optional ending: an adverb, a place, a time, or place and time."""
+    k = g.index([35, 12 * adverb, 25, 15, 13])
+    if k == 1:
+        return g.pick(ADVERBS).split()
+    return (place(g) if k in (2, 4) else []) + (when(g, tense) if k >= 3 else [])
+
+
+def vp(g, action=True):
+    """Verb phrase with the bare verb ('swim', 'eat a cake') -> (who, words).
+    action: no like/love/want/need, which read badly after "can" or "likes to"."""
+    if not g.wants(TRANSITIVE) and (g.wants(INTRANSITIVE) or g.chance(0.45)):
+        base, _, who = g.pick(INTRANSITIVE)
+        return who, [base]
+    base, _, who, kind = g.pick(TRANSITIVE)
+    if action and base in WANTS:
+        base = "see"
+    return who, [base, *obj(g, kind)]
+
+
+# ---- sentence patterns ----------------------------------------------------------
+def t_does(g):  # the cat eats a muffin / we read a book in the library
+    base, _, who, kind = g.pick(TRANSITIVE)
+    s, agr = subject(g, who)
+    return [*s, verb(agr, base), *obj(g, kind), *g.opt(0.4, tail, adverb=False)]
+
+
+def t_acts(g):  # the dog runs fast / we play in the yard on monday
+    base, _, who = g.pick(INTRANSITIVE)
+    s, agr = subject(g, who)
+    return [*s, verb(agr, base), *tail(g)]
+
+
+def t_goes(g):  # the big dog runs to the park / we go to school with mom
+    base, _, who = g.pick(MOTION)
+    s, agr = subject(g, who)
+    company = ["with", *person(g)] if g.chance(0.2) else []
+    return [*s, verb(agr, base), *place(g, True), *company, *g.opt(0.3, when)]
+
+
+def t_can(g):  # i can swim / we will go to the zoo tomorrow
+    who, words = vp(g)
+    s, _ = subject(g, who)
+    modal = g.pick(MODALS).split()
+    end = when(g, "future") if modal[0] == "will" and g.chance(0.4) else []
+    return s + modal + words + (end or g.opt(0.25, place))
+
+
+def t_likes_to(g):  # mom and dad like to read
+    who, words = vp(g)
+    s, agr = subject(g, who)
+    return [*s, verb(agr, g.pick(WANTS)), "to", *words, *g.opt(0.25, place)]
+
+
+def t_counts(g):  # i can see three red birds
+    s, agr = subject(g)
+    v = g.pick(["can see", "see", "have", "want", "need", "find"]).split()
+    nouns, adjs = KINDS[g.among([45, 35, 20], ["animal", "thing", "food"])]
+    many = [g.pick(NUMBERS), *g.maybe(0.4, adjs), g.pick([_es(n) for n in nouns])]
+    return s + (v if len(v) == 2 else [verb(agr, v[0])]) + many + g.opt(0.3, place)
+
+
+def t_feels(g):  # i am so happy today
+    s, agr = subject(g)
+    return [*s, be(agr), *g.maybe(0.3, VERY), g.pick(FEELINGS), *g.opt(0.25, when)]
+
+
+def t_is(g):  # my hat is red / the cake is sweet and yummy
+    k = g.index([40, 30, 15, 15])
+    if k < 3:
+        nouns, adjs = KINDS[["thing", "animal", "food"][k]]
+        adjs = adjs + FEELINGS if k == 1 else adjs
+        n, plural = np(g, nouns, 0.25)
+    else:
+        n, plural = [g.pick(["the", "my", "this", "your"]), g.pick(FOOD_MASS + DRINKS)], False
+        adjs = TASTES[:6]  # not "the milk is big"
+    a = [g.pick(adjs)]
+    if g.chance(0.15):
+        b = g.pick(adjs)
+        a += ["and", b] if b != a[0] else []
+    return [*n, be("pl" if plural else "3s"), *g.maybe(0.2, VERY), *a]
+
+
+def t_weather(g):  # it is sunny today / the sun is hot / today is monday
+    k = g.index([40, 30, 15, 15])
+    if k == 0:
+        return ["it", "is", g.pick(WEATHER), *g.opt(0.6, when)]
+    if k == 1:
+        name = g.pick(NATURE_NAMES)
+        adj = [*g.maybe(0.15, VERY[:2]), g.pick(NATURE[name].split())]
+        return ["the", name, "is", *adj, *g.maybe(0.4, ["today", "now"])]
+    if k == 2:
+        return ["it", "was", g.pick(WEATHER), *when(g, "past")]
+    return [*g.pick(["today is", "tomorrow is", "it is", "yesterday was"]).split(), g.pick(DAYS)]
+
+
+def t_there(g):  # there is a cat on the bed / there are two dogs in the yard
+    nouns, adjs = KINDS[g.among([45, 40, 15], ["animal", "thing", "person"])]
+    n, plural = np(g, nouns, 0.4, adjs, 0.25, indef=True)
+    return ["there", "are" if plural else "is", *n, *(spot(g) if g.chance(0.6) else place(g))]
+
+
+def t_this(g):  # this is my red ball / look at the big bus
+    nouns, adjs = KINDS[g.among([50, 35, 15], ["thing", "animal", "food"])]
+    n, plural = np(g, nouns, 0.25, adjs, 0.4)
+    k = g.index([50, 20, 30])
+    if k == 2:
+        return ["look", "at", *n]
+    first = g.pick(["these", "those"] if plural else ["this", "that"]) if k == 0 else "here"
+    return [first, "are" if plural else "is", *n]
+
+
+def t_where(g):  # the cat is under the table / mom is in the kitchen
+    if g.chance(0.55):
+        n, plural = np(g, ANIMALS if g.chance(0.6) else THINGS, 0.25, ANIMAL_ADJS[:6])
+        return [*n, be("pl" if plural else "3s"), *spot(g)]
+    s, agr = subject(g, "p")
+    where = ["at", "home"] if g.chance(0.08) else place(g)
+    return [*s, be(agr), *where, *g.opt(0.3, when)]
+
+
+def t_asks(g):  # is the cat in the box / do you like cake / where is my hat
+    k = g.index([20, 14, 18, 14, 8, 7, 6, 7, 6])
+    if k == 0:
+        n, plural = np(g, ANIMALS if g.chance(0.6) else THINGS, 0.25)
+        return [be("pl" if plural else "3s"), *n, *spot(g)]
+    if k == 1:
+        who, words = vp(g)
+        return ["can", *subject(g, who)[0], *words]
+    if k == 2:  # do you like cake / did the dog find a bone
+        base, _, who, kind = g.pick(TRANSITIVE)
+        s, agr = subject(g, who)
+        aux = "did" if g.chance(0.25) else "does" if agr == "3s" else "do"
+        return [aux, *s, base, *obj(g, kind)]
+    if k == 3:
+        j = g.index([40, 30, 30])
+        n, plural = (family(g), False) if j == 2 else np(g, [THINGS, ANIMALS][j], 0.3)
+        return ["where", "are" if plural else "is", *n]
+    if k == 4:
+        return [g.pick(["what", "who"]), "is", *spot(g)]
+    if k == 5:
+        who, words = vp(g)
+        return ["who", *g.pick(["can", "wants to", "likes to", "will"]).split(), *words]
+    if k == 6:
+        return ["is", "it", g.pick(WEATHER), *g.maybe(0.5, ["today", "now", "outside"])]
+    if g.chance(0.3):
+        return g.pick(SHORT_QUESTIONS).split()
+    s, agr = subject(g)
+    aux = "does" if agr == "3s" else "do"
+    if k == 7:  # how many cats do you see
+        many = g.pick([_es(n) for n in (ANIMALS if g.chance(0.5) else THINGS)])
+        return ["how", "many", many, aux, *s, g.pick(["see", "have", "want", "need"])]
+    return ["what", aux, *s, g.pick(["see", "like", "want", "eat", "have", "need", "find"])]
+
+
+def t_did(g):  # yesterday we went to the zoo / the cat ate a muffin
+    k = g.index([35, 25, 25, 15])
+    if k == 0:
+        _, past, who, kind = g.pick(TRANSITIVE)
+        words = [*subject(g, who)[0], past, *obj(g, kind)]
+    elif k == 1:
+        _, past, who = g.pick(MOTION)
+        words = [*subject(g, who)[0], past, *place(g, True)]
+    elif k == 2:
+        _, past, who = g.pick(INTRANSITIVE)
+        words = [*subject(g, who)[0], past, *g.opt(0.4, place)]
+    else:
+        s, agr = subject(g)
+        words = [*s, be(agr, past=True), *g.maybe(0.3, VERY), g.pick(FEELINGS)]
+    time = when(g, "past") if g.chance(0.6) else []
+    return time + words if g.chance(0.4) else words + time
+
+
+def t_sound(g):  # the dog barks at night / the cow says moo / what does the cow say
+    sound, animal = g.pick(SOUNDS)
+    plural = g.chance(0.25)
+    s, agr = ["the", _es(animal) if plural else animal], "pl" if plural else "3s"
+    k = g.index([55, 25, 20])
+    if k == 0:
+        return [*s, verb(agr, sound), *g.maybe(0.5, SOUND_ENDS)]
+    if k == 1:
+        return [*s, verb(agr, "say"), sound]
+    return ["what", "does" if agr == "3s" else "do", *s, "say"]
+
+
+def t_says(g):  # mom says we can go to the park
+    k = g.index([40, 45, 15])
+    speaker = [g.pick(NAMES)] if k == 0 else family(g) if k == 1 else ["the", "teacher"]
+    inner = g.among([30, 25, 20, 15, 10], [t_can, t_goes, t_feels, t_acts, t_is])
+    return [*speaker, g.pick(["says", "said"]), *inner(g)]
+
+
+def t_age(g):  # i am six / my sister is five years old / my name is ben
+    if g.chance(0.25):
+        return ["my", "name", "is", g.pick(NAMES)]
+    s = g.pick(AGE_SUBJECTS)
+    s = [g.pick(NAMES)] if s == "NAME" else s.split()
+    agr = {"i": "i", "you": "pl"}.get(s[0], "3s")
+    return [*s, be(agr), g.pick(NUMBERS), *g.maybe(0.4, ["years old"])]
+
+
+def t_meal(g):  # we eat lunch at school / it is time for bed
+    k = g.index([45, 25, 30])
+    if k == 1:
+        return ["it", "is", "time", "for", *g.pick([*MEALS, "bed", "school", "a nap"]).split()]
+    s, agr = subject(g, "p")
+    if k == 0:
+        meal = [verb(agr, g.pick(["eat", "have", "make", "cook"])), g.pick(MEALS)]
+        return [*s, *meal, *g.opt(0.3, place)]
+    food = obj(g, "food" if g.chance(0.6) else "drink")
+    return [*s, verb(agr, g.pick(["have", "eat"])), *food, "for", g.pick(MEALS)]
+
+
+def t_tells(g):  # put the hat on the bed / come and play / let us go to the park
+    k = g.index([20, 12, 15, 15, 15, 12, 11])
+    if k == 0:
+        return ["put", *np(g, THINGS, 0.2, THING_ADJS)[0], *spot(g)]
+    if k == 1:
+        return ["give", *np(g, THINGS, 0.2, THING_ADJS)[0], "to", *person(g)]
+    if k == 2:
+        return ["come", *g.pick(COME_ENDS).split()]
+    if k == 3:
+        return ["please", *g.pick(PLEASE_ENDS).split()]
+    if k == 4:
+        return ["let", "us", *vp(g)[1], *g.opt(0.3, place)]
+    return (["do", "not"] if k == 5 else g.maybe(0.3, ["please"])) + vp(g)[1]
+
+
+def t_joins(g):  # the dog runs and the cat sleeps / i am sad because it is cold
+    first = g.among([25, 20, 20, 15, 10, 10], [t_acts, t_does, t_feels, t_goes, t_is, t_where])
+    then = g.among([25, 20, 15, 15, 15, 10], [t_acts, t_does, t_goes, t_can, t_feels, t_weather])
+    return first(g) + g.pick(CONJUNCTIONS).split() + then(g)
+
+
+# (weight, pattern): how often each pattern is used in the random part.
+TEMPLATES = [
+    (22, t_does), (14, t_acts), (8, t_goes), (8, t_can), (6, t_likes_to), (5, t_counts),
+    (6, t_feels), (7, t_is), (4, t_weather), (5, t_there), (6, t_this), (6, t_where),
+    (8, t_asks), (10, t_did), (3, t_sound), (2, t_says), (2, t_age), (3, t_meal),
+    (5, t_tells), (5, t_joins),
+]  # fmt: skip
+WEIGHTS = [w for w, _ in TEMPLATES]
+
+
+# ---- the corpus -------------------------------------------------------------------
+def vocabulary():
+    """Every word the lists and patterns can produce, in a fixed order (596 of them)."""
+    nouns = PEOPLE + ANIMALS + FOODS + THINGS
+    verbs = INTRANSITIVE + MOTION + TRANSITIVE + SOUNDS
+    parts = [
+        GLUE, SUBJECT_PRONOUNS, OBJECT_PRONOUNS, SINGULAR_DETS, PLURAL_DETS, NAMES, FAMILY,
+        nouns, [_es(n) for n in nouns], FOOD_MASS, DRINKS, MEALS, *OBJECTS.values(),
+        SPOT_NAMES, SPOTS.values(), PLACE_NAMES, PLACES.values(), NATURE_NAMES, NATURE.values(),
+        DAYS, NUMBERS, COLOURS, SIZES, FEELINGS, QUALITIES, TASTES, WEATHER, PERSON_ADJS,
+        ANIMAL_ADJS, ADVERBS, VERY, *TIMES.values(), *map(_forms, verbs), POSSESSIVES, PAIRS,
+        FOOD_DETS, DRINK_DETS, MODALS, WANTS, CONJUNCTIONS, SOUND_ENDS, COME_ENDS, PLEASE_ENDS,
+        SHORT_QUESTIONS, AGE_SUBJECTS,
+    ]  # fmt: skip
+    seen = {}  # a dict keeps first-seen order (a set would not)
+    for part in parts:
+        for entry in part:
+            for word in entry.split():
+                if word not in ("DAY", "NAME"):  # placeholders
+                    seen.setdefault(word)
+    return list(seen)
+
+
+NOUNS = frozenset(
+    NAMES + FAMILY + PEOPLE + ANIMALS + FOODS + THINGS + FOOD_MASS + DRINKS + SPOT_NAMES
+)  # fmt: skip
+NOUNS |= frozenset(PLACE_NAMES + NATURE_NAMES + [_es(n) for n in ANIMALS + THINGS])
+
+
+def acceptable(words):
+    """Length limits, and no noun twice (not "there is a box in the box")."""
+    nouns = [w for w in words if w in NOUNS]
+    return MIN_WORDS <= len(words) <= MAX_WORDS and len(nouns) == len(frozenset(nouns))
+
+
+def generate(seed=SEED, n=N_SENTENCES):
+    """The whole corpus as one string. Pure: the same arguments give the same text."""
+    g = Writer(seed)
+    lines, counts = [REQUIRED], Counter(REQUIRED.split())
+    # Covering pass: force each word into random patterns until it occurs MIN_COUNT times.
+    for word in vocabulary():
+        for _ in range(100_000):
+            if counts[word] >= MIN_COUNT:
+                break
+            g.force = word
+            words = TEMPLATES[int(g.rng.random() * len(TEMPLATES))][1](g)
+            g.force = None
+            if word in words and acceptable(words):
+                lines.append(" ".join(words))
+                counts.update(words)
+        else:
+            raise RuntimeError(f"no pattern produces the word {word!r}")
+    while len(lines) < n:
+        words = TEMPLATES[g.index(WEIGHTS)][1](g)
+        if acceptable(words):
+            lines.append(" ".join(words))
+    # Shuffle (Fisher-Yates with our own draws) to spread the covering sentences out.
+    for i in range(len(lines) - 1, 0, -1):
+        j = int(g.rng.random() * (i + 1))
+        lines[i], lines[j] = lines[j], lines[i]
+    return "\n".join(lines) + "\n"
+
+
+def problems(text):
+    """The constraints a corpus text breaks (an empty list: none)."""
+    errors = []
+    if not text.endswith("\n"):
+        errors.append("the file does not end with a newline")
+    lines = text.split("\n")[:-1]
+    if len(lines) != N_SENTENCES:
+        errors.append(f"{len(lines)} sentences, expected {N_SENTENCES}")
+    line = re.compile(rf"[a-z]+( [a-z]+){{{MIN_WORDS - 1},{MAX_WORDS - 1}}}")
+    bad = [i + 1 for i, s in enumerate(lines) if not line.fullmatch(s)]
+    if bad:
+        errors.append(
+            f"{len(bad)} lines are not {MIN_WORDS} to {MAX_WORDS} lowercase words "
+            f"separated by single spaces (first: line {bad[0]})"
+        )
+    counts = Counter(text.split())
+    if len(counts) != VOCAB_SIZE:
+        errors.append(f"{len(counts)} distinct words, expected {VOCAB_SIZE}")
+    vocab = vocabulary()
+    if sorted(vocab) != sorted(counts):
+        extra, missing = sorted(set(counts) - set(vocab)), sorted(set(vocab) - set(counts))
+        errors.append(f"words not in the word lists: {extra[:10]}; never used: {missing[:10]}")
+    rare = sorted(w for w, c in counts.items() if c < MIN_COUNT)
+    if rare:
+        errors.append(f"{len(rare)} words occur fewer than {MIN_COUNT} times: {rare[:10]}")
+    if REQUIRED not in lines:
+        errors.append(f"the sentence {REQUIRED!r} is missing")
+    return errors
+
+
+def summary(text):
+    lines = text.splitlines()
+    lengths = Counter(len(s.split()) for s in lines)
+    unique = len(set(lines))
+    out = [
+        f"sentences: {len(lines)}  distinct words: {len(set(text.split()))}  "
+        f"unique sentences: {unique} ({100 * unique / len(lines):.1f}%)"
+    ]
+    for k in sorted(lengths):
+        out.append(f"  {k:2d} words: {lengths[k]:5d} {'#' * (lengths[k] * 60 // len(lines))}")
+    return "\n".join(out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Write or check data/sentences.txt.")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if the committed file is not the output"
+    )
+    args = parser.parse_args(argv)
+    text = generate()
+    print(summary(text), file=sys.stderr)
+    errors = ["generator: " + e for e in problems(text)]
+    if args.check:
+        if not os.path.exists(OUTPUT):
+            errors.append(f"{OUTPUT} does not exist; run: python data/make_corpus.py")
+        else:
+            with open(OUTPUT, "rb") as f:
+                committed = f.read()
+            errors += [f"{OUTPUT}: " + e for e in problems(committed.decode("utf-8", "replace"))]
+            if committed != text.encode("ascii"):
+                errors.append(f"{OUTPUT} differs from the generator's output; regenerate it")
+    if errors:
+        print("\n".join("error: " + e for e in errors), file=sys.stderr)
+        return 1
+    if args.check:
+        print(f"ok: {OUTPUT} is up to date", file=sys.stderr)
+        return 0
+    tmp = f"{OUTPUT}.{os.getpid()}.tmp"  # same directory, so os.replace is atomic
+    with open(tmp, "wb") as f:
+        f.write(text.encode("ascii"))
+    os.replace(tmp, OUTPUT)
+    print(f"wrote {OUTPUT}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
