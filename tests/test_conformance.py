@@ -83,3 +83,23 @@ def test_generation_matches_the_reference_samples(after30, reference_dir):
         options = SamplingOptions(o.get("temperature", 0.8), o.get("topK", 0), o.get("topP", 1.0))
         got = generate(model, tokenizer, Mulberry32(sample["seed"]), 5, options)
         assert got == sample["sentences"], o
+
+
+@pytest.mark.parametrize(
+    "corpus, vectors",
+    [
+        (
+            Path(__file__).resolve().parent.parent / "data" / "sentences.txt",
+            "own_corpus_seed42.json",
+        ),
+        (DATA / "long_sentences.txt", "long_sentences_seed42.json"),
+    ],
+)
+def test_losses_match_the_reference_loop_on_other_corpora(corpus, vectors):
+    # Vectors from a transcription of the reference's TypeScript run on Node 20 (checked to
+    # reproduce the tutorial's own trace); the second corpus has sentences cut at the block.
+    expected = json.loads((DATA / vectors).read_text())
+    trainer = Trainer(load_corpus(corpus), seed=42)
+    assert trainer.sentences[0] == expected["first_sentence"]
+    traces = [trainer.step() for _ in expected["steps"]]
+    assert [(t.loss, t.n) for t in traces] == [(s["loss"], s["n"]) for s in expected["steps"]]
