@@ -145,3 +145,18 @@ def test_an_interrupted_training_keeps_a_complete_log(tmp_path, corpus, monkeypa
     assert main(["train", "--data", corpus, "--log-jsonl", str(log)]) == 0
     assert len(log.read_text().splitlines()) == 2
     assert "stopped after 2 steps" in capsys.readouterr().err
+
+
+def test_a_non_finite_loss_stops_training_with_a_message_and_no_traceback(
+    tmp_path, corpus, monkeypatch, capsys
+):
+    from core.errors import NonFiniteError
+    from core.trainer import Trainer
+
+    def diverge(self, watch=()):
+        raise NonFiniteError("step 1: the loss is inf; the update was not applied")
+
+    monkeypatch.setattr(Trainer, "step", diverge)
+    saved = tmp_path / "model.json"
+    err = error_of(capsys, ["train", "--data", corpus, "--save", str(saved)])
+    assert "the loss is inf" in err and not saved.exists()
