@@ -9,6 +9,7 @@ import gc
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -71,6 +72,28 @@ class Trainer:
     @property
     def num_steps(self) -> int:
         return self.adam.config.num_steps
+
+    def snapshot(self) -> TrainerState:
+        """Everything that changes as training runs, copied: restoring it and stepping
+        again reproduces the same traces bit for bit."""
+        params = self.model.params
+        return TrainerState(
+            step_index=self.step_index,
+            data=_frozen(params.data),
+            m=_frozen(self.adam.m),
+            v=_frozen(self.adam.v),
+            token_row_hits=_frozen(self.token_row_hits),
+            rng_state=self.rng.state,
+        )
+
+    def restore(self, state: TrainerState) -> None:
+        self.step_index = state.step_index
+        self.model.params.data[:] = state.data
+        self.model.params.grad[:] = 0.0
+        self.adam.m[:] = state.m
+        self.adam.v[:] = state.v
+        self.token_row_hits[:] = state.token_row_hits
+        self.rng.state = state.rng_state
 
     def sentence_at(self, step: int) -> tuple[int, str]:
         index = step % len(self.sentences)
@@ -213,6 +236,34 @@ class Trainer:
             reference_nodes=reference_node_count(model.config, n, len(set(tokens[:n]))),
             timings=timings,
         )
+
+
+@dataclass(frozen=True)
+class TrainerState:
+    """A training run's changing state between two steps (arrays are read-only copies)."""
+
+    step_index: int
+    """Steps done: the next step to run."""
+    data: np.ndarray
+    """Every parameter, in the reference's order."""
+    m: np.ndarray
+    """Adam's first moments."""
+    v: np.ndarray
+    """Adam's second moments."""
+    token_row_hits: np.ndarray
+    """Per token-embedding row, the steps in which it got a gradient."""
+    rng_state: int
+    """The generator's state (training draws nothing, sampling does)."""
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.nbytes + self.m.nbytes + self.v.nbytes + self.token_row_hits.nbytes
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    copy = array.copy()
+    copy.flags.writeable = False
+    return copy
 
 
 class _GradientView:

@@ -1,0 +1,65 @@
+"""A trainer with a past: step forward as usual, or go back to any step the history can
+reach (restore the snapshot before it, then replay: training is deterministic)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.conditions import Condition, check_all
+from core.history import History, HistoryPolicy, Rewind
+from core.trace import StepTrace
+from core.trainer import Trainer
+
+
+class Timeline:
+    """Steps that can be undone."""
+
+    def __init__(self, trainer: Trainer, policy: HistoryPolicy | None = None) -> None:
+        self.trainer = trainer
+        self.history = History(policy or HistoryPolicy())
+        self.history.floor = trainer.step_index  # a resumed run cannot go before its start
+        self.history.add_snapshot(trainer.snapshot())
+
+    @property
+    def steps_done(self) -> int:
+        return self.trainer.step_index
+
+    def step(self, watch: Sequence[int] = ()) -> StepTrace:
+        if self.history.wants_snapshot(self.trainer.step_index):
+            self.history.add_snapshot(self.trainer.snapshot())
+        trace = self.trainer.step(watch)
+        self.history.add_trace(trace)
+        return trace
+
+    def begin_rewind(self, target: int) -> Rewind:
+        """Restore the state from which `target` is reached; the caller then steps
+        `rewind.replay` times (none when the target's trace was kept)."""
+        if not 0 <= target <= self.trainer.step_index:
+            raise ValueError(f"step {target} is not behind the current step")
+        rewind = self.history.rewind_to(target)
+        self.trainer.restore(rewind.state)
+        return rewind
+
+    def back_to(self, target: int, watch: Sequence[int] = ()) -> StepTrace | None:
+        """Go back to `target` steps done and return that step's trace (None at step 0)."""
+        rewind = self.begin_rewind(target)
+        trace = rewind.trace
+        for _ in range(rewind.replay):
+            trace = self.step(watch)
+        return trace
+
+    def run_until(
+        self, conditions: Sequence[Condition], limit: int, watch: Sequence[int] = ()
+    ) -> tuple[list[StepTrace], str | None]:
+        """Step until a condition holds (or `limit` steps); the traces, and the reason."""
+        watched = sorted({*watch, *(i for c in conditions for i in c.watches)})
+        losses: list[float] = []
+        traces = []
+        for _ in range(limit):
+            trace = self.step(watched)
+            traces.append(trace)
+            reason = check_all(conditions, trace, losses)
+            losses.append(trace.loss)
+            if reason is not None:
+                return traces, reason
+        return traces, None
