@@ -1,0 +1,170 @@
+"""Model-level breakpoints: conditions on a training step that make a run pause.
+
+Written as short text, so they are quick to type and can be saved with a run:
+    loss > 4            loss < 3.2          loss > 2x mean   (the mean of the last 100)
+    p(cat) < 0.01       p(cat) < 1%         (cat is a target with a low probability)
+    grad cat            (cat's token-embedding row receives a gradient)
+    m flips token_embedding[cat][0]         (a watched parameter's m changes sign)
+NaN or infinity always pauses training; it needs no condition.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from core.errors import MicrogptError, ParameterNameError
+from core.params import Parameters
+from core.tokenizer import Tokenizer
+from core.trace import StepTrace
+
+MEAN_WINDOW = 100  # steps in the running mean of `loss > kx mean`
+
+EXAMPLES = (
+    "loss > 4",
+    "loss < 3.2",
+    "loss > 2x mean",
+    "p(cat) < 1%",
+    "grad cat",
+    "m flips token_embedding[cat][0]",
+)
+
+
+class ConditionError(MicrogptError):
+    """A condition that cannot be understood."""
+
+
+class Condition(Protocol):
+    @property
+    def text(self) -> str:
+        """The condition as the learner wrote it (normalised)."""
+        ...
+
+    @property
+    def watches(self) -> tuple[int, ...]:
+        """Parameters that must be watched for the condition to be checked."""
+        ...
+
+    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+        """Why the step meets the condition, or None. `earlier`: the previous losses."""
+        ...
+
+
+@dataclass(frozen=True)
+class LossBeyond:
+    limit: float
+    above: bool
+    text: str
+    watches: tuple[int, ...] = ()
+
+    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+        hit = trace.loss > self.limit if self.above else trace.loss < self.limit
+        return f"loss {trace.loss:.4f} {'>' if self.above else '<'} {self.limit:g}" if hit else None
+
+
+@dataclass(frozen=True)
+class LossSpike:
+    factor: float
+    text: str
+    watches: tuple[int, ...] = ()
+
+    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+        recent = earlier[-MEAN_WINDOW:]
+        if not recent:
+            return None
+        mean = statistics.fmean(recent)
+        if trace.loss > self.factor * mean:
+            return (
+                f"loss {trace.loss:.4f} > {self.factor:g} x the mean of the last "
+                f"{len(recent)} ({mean:.4f})"
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class TargetUnlikely:
+    token: int
+    word: str
+    limit: float
+    text: str
+    watches: tuple[int, ...] = ()
+
+    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+        for p in trace.positions:
+            if p.target_token == self.token and p.prob < self.limit:
+                return f"p({self.word}) = {p.prob:.3g} < {self.limit:g} at position {p.position}"
+        return None
+
+
+@dataclass(frozen=True)
+class RowGetsGradient:
+    token: int
+    word: str
+    text: str
+    watches: tuple[int, ...] = ()
+
+    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+        for row in trace.token_rows:
+            if row.row == self.token:
+                return f"{self.word}'s embedding row got a gradient (norm {row.norm:.3g})"
+        return None
+
+
+@dataclass(frozen=True)
+class MomentumFlips:
+    index: int
+    name: str
+    text: str
+    watches: tuple[int, ...] = field(default=())
+
+    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+        for w in trace.watched:
+            if w.index == self.index and w.adam.m_before * w.adam.m < 0:
+                return f"m of {self.name} changed sign: {w.adam.m_before:+.3e} → {w.adam.m:+.3e}"
+        return None
+
+
+_NUMBER = r"([0-9]*\.?[0-9]+(?:e-?[0-9]+)?)"
+
+
+def parse_condition(text: str, tokenizer: Tokenizer, params: Parameters) -> Condition:
+    """Read one condition; a ConditionError says what was not understood."""
+    t = " ".join(text.strip().lower().split())
+    if m := re.fullmatch(rf"loss ([<>]) {_NUMBER}", t):
+        return LossBeyond(float(m[2]), m[1] == ">", f"loss {m[1]} {m[2]}")
+    if m := re.fullmatch(rf"loss > {_NUMBER} ?(?:x|\*) ?mean", t):
+        return LossSpike(float(m[1]), f"loss > {m[1]}x mean")
+    if m := re.fullmatch(rf"p\((\S+)\) < {_NUMBER}(%?)", t):
+        limit = float(m[2]) / (100 if m[3] else 1)
+        return TargetUnlikely(_token(tokenizer, m[1]), m[1], limit, f"p({m[1]}) < {m[2]}{m[3]}")
+    if m := re.fullmatch(r"grad (\S+)", t):
+        return RowGetsGradient(_token(tokenizer, m[1]), m[1], f"grad {m[1]}")
+    if m := re.fullmatch(r"m flips (\S+)", text.strip()):
+        try:
+            index = params.index_of(m[1])
+        except ParameterNameError as err:
+            raise ConditionError(str(err)) from None
+        name = params.name_of(index)
+        return MomentumFlips(index, name, f"m flips {name}", (index,))
+    raise ConditionError(f"'{text.strip()}' is not a condition; try: " + ", ".join(EXAMPLES))
+
+
+def _token(tokenizer: Tokenizer, word: str) -> int:
+    token = tokenizer.id_of(word.upper() if word == "bos" else word)
+    if token is None:
+        raise ConditionError(f"'{word}' is not a word of the vocabulary")
+    return token
+
+
+def check_all(
+    conditions: Sequence[Condition], trace: StepTrace, earlier: Sequence[float]
+) -> str | None:
+    """The reason the first met condition gives, or None."""
+    for condition in conditions:
+        reason = condition.check(trace, earlier)
+        if reason is not None:
+            return reason
+    return None

@@ -1,0 +1,110 @@
+"""Run-until conditions: parsed from text, and stopping at the right step."""
+
+import math
+
+import pytest
+
+from core.conditions import ConditionError, parse_condition
+from core.corpus import load_corpus
+from core.timeline import Timeline
+from core.trainer import Trainer
+
+SENTENCES = [
+    "the cat eats a muffin",
+    "a dog runs to the park",
+    "we eat",
+    "the sun is hot",
+    "the cat sees a dog",
+    "we run",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("c") / "c.txt"
+    path.write_text("\n".join(SENTENCES) + "\n")
+    return load_corpus(path)
+
+
+@pytest.fixture(scope="module")
+def straight(corpus):
+    """The first 30 steps of the run, watching one parameter."""
+    trainer = Trainer(corpus, seed=2)
+    index = trainer.model.params.index_of("token_embedding[cat][0]")
+    return [trainer.step([index]) for _ in range(30)], index
+
+
+def stop_step(corpus, text):
+    trainer = Trainer(corpus, seed=2)
+    condition = parse_condition(text, trainer.tokenizer, trainer.model.params)
+    traces, reason = Timeline(trainer).run_until([condition], 30)
+    return (traces[-1].step if reason else None), reason
+
+
+def first(traces, predicate):
+    return next(t.step for k, t in enumerate(traces) if predicate(k, t))
+
+
+def test_loss_below_stops_at_the_first_step_under_the_value(corpus, straight):
+    traces, _ = straight
+    limit = sorted(t.loss for t in traces)[3]  # met first somewhere in the middle
+    expected = first(traces, lambda k, t: t.loss < limit)
+    assert stop_step(corpus, f"loss < {limit!r}")[0] == expected
+
+
+def test_loss_above_stops_at_the_first_step_over_the_value(corpus, straight):
+    traces, _ = straight
+    limit = traces[0].loss + 1e-9  # step 1 itself is not above its own loss
+    expected = first(traces, lambda k, t: t.loss > limit)
+    assert stop_step(corpus, f"loss > {limit!r}")[0] == expected
+
+
+def test_a_loss_spike_is_measured_against_the_running_mean(corpus, straight):
+    traces, _ = straight
+    losses = [t.loss for t in traces]
+    factor = 1.05
+    expected = first(traces, lambda k, t: k > 0 and t.loss > factor * (sum(losses[:k]) / k))
+    assert stop_step(corpus, f"loss > {factor}x mean")[0] == expected
+
+
+def test_a_target_word_with_a_low_probability_stops_the_run(corpus, straight):
+    traces, _ = straight
+    expected = first(
+        traces, lambda k, t: any(p.target_word == "dog" and p.prob < 0.2 for p in t.positions)
+    )
+    step, reason = stop_step(corpus, "p(dog) < 20%")
+    assert step == expected and "p(dog)" in reason
+
+
+def test_a_word_getting_a_gradient_stops_the_run(corpus, straight):
+    traces, _ = straight
+    expected = first(traces, lambda k, t: "sun" in t.words[: t.n])
+    assert stop_step(corpus, "grad sun")[0] == expected
+
+
+def test_a_watched_m_changing_sign_stops_the_run(corpus, straight):
+    traces, _ = straight
+    expected = first(traces, lambda k, t: t.watched[0].adam.m_before * t.watched[0].adam.m < 0)
+    step, reason = stop_step(corpus, "m flips token_embedding[cat][0]")
+    assert step == expected and "changed sign" in reason
+
+
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        ("loss is big", "not a condition"),
+        ("grad unicorn", "'unicorn' is not a word"),
+        ("m flips wte[cat][99]", "column 99"),
+    ],
+)
+def test_bad_conditions_say_what_is_wrong(corpus, bad, says):
+    trainer = Trainer(corpus, seed=2)
+    with pytest.raises(ConditionError, match=says):
+        parse_condition(bad, trainer.tokenizer, trainer.model.params)
+
+
+def test_percent_and_fraction_mean_the_same(corpus):
+    trainer = Trainer(corpus, seed=2)
+    a = parse_condition("p(cat) < 1%", trainer.tokenizer, trainer.model.params)
+    b = parse_condition("p(cat) < 0.01", trainer.tokenizer, trainer.model.params)
+    assert math.isclose(a.limit, b.limit)
