@@ -1,0 +1,104 @@
+"""Run files: resume exactly; refuse damaged files and other corpora, changing nothing."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from core.corpus import load_corpus
+from core.runfile import RunFileError, load_run, save_run
+from core.trainer import Trainer
+
+SENTENCES = ["the cat eats a muffin", "a dog runs to the park", "we eat", "the sun is hot"]
+
+
+@pytest.fixture
+def corpus_path(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(SENTENCES) + "\n")
+    return path
+
+
+def trained(corpus_path, steps):
+    trainer = Trainer(load_corpus(corpus_path), seed=4)
+    losses = [trainer.step().loss for _ in range(steps)]
+    return trainer, losses
+
+
+def test_save_load_step_gives_the_same_trace_as_never_saving(tmp_path, corpus_path):
+    trainer, losses = trained(corpus_path, 5)
+    save_run(tmp_path / "run.json", trainer, ["token_embedding[cat][0]"], ["loss < 2"], losses)
+    resumed = load_run(tmp_path / "run.json")
+    index = trainer.model.params.index_of("token_embedding[cat][0]")
+    assert resumed.trainer.step([index]) == trainer.step([index])
+    assert resumed.trainer.step() == trainer.step()
+    assert (resumed.watch, resumed.conditions, resumed.losses) == (
+        ("token_embedding[cat][0]",),
+        ("loss < 2",),
+        tuple(losses),
+    )
+
+
+def test_a_run_on_another_corpus_is_refused_naming_both(tmp_path, corpus_path):
+    trainer, losses = trained(corpus_path, 2)
+    save_run(tmp_path / "run.json", trainer, [], [], losses)
+    other = tmp_path / "other.txt"
+    other.write_text("\n".join(SENTENCES[::-1]) + "\n")
+    with pytest.raises(RunFileError, match=r"trained on .*c\.txt.* not on .*other\.txt"):
+        load_run(tmp_path / "run.json", str(other))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "wrong losses", "not a run"])
+def test_a_damaged_run_file_gives_a_clear_message(tmp_path, corpus_path, damage):
+    trainer, losses = trained(corpus_path, 2)
+    path = tmp_path / "run.json"
+    save_run(path, trainer, [], [], losses)
+    text = path.read_text()
+    if damage == "truncate":
+        path.write_text(text[: len(text) // 2])
+    elif damage == "garbage":
+        path.write_text("\x00\x01 not json")
+    elif damage == "wrong losses":
+        obj = json.loads(text)
+        obj["losses"] = obj["losses"][:1]
+        path.write_text(json.dumps(obj))
+    else:
+        path.write_text(json.dumps({"config": {}, "weights": []}))
+    with pytest.raises(RunFileError, match=r"run\.json"):
+        load_run(path)
+
+
+SAVER = """
+import sys
+from core.corpus import load_corpus
+from core.runfile import save_run
+from core.trainer import Trainer
+trainer = Trainer(load_corpus(sys.argv[1]), seed=4)
+losses = [trainer.step().loss]
+save_run(sys.argv[2], trainer, [], [], losses)
+print("ready", flush=True)
+while True:  # nothing but saving, so that the kill lands in the middle of one
+    save_run(sys.argv[2], trainer, [], [], losses)
+"""
+
+
+def test_killing_the_process_during_a_save_leaves_the_previous_file_intact(tmp_path, corpus_path):
+    path = tmp_path / "run.json"
+    for k in range(24):
+        delay = 0.02 + 0.009 * k
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SAVER, str(corpus_path), str(path)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if path.exists():
+            run = load_run(path)  # complete and valid: the old file or the new one
+            assert run.trainer.step_index == len(run.losses) >= 1
