@@ -145,6 +145,17 @@ def canonical_matrix_name(name: str) -> str:
     return name
 
 
+def aliases_of(canonical: str) -> tuple[str, ...]:
+    """The other accepted names of a matrix (Karpathy's, then the reference's)."""
+    aliases = [alias for alias, name in _ALIASES.items() if name == canonical]
+    layer = re.fullmatch(r"layers\.(\d+)\.(.+)", canonical)
+    if layer:
+        aliases += [
+            f"layer{layer[1]}.{alias}" for alias, part in _LAYER_ALIASES.items() if part == layer[2]
+        ]
+    return tuple(aliases)
+
+
 def _row_number(spec: MatrixSpec, text: str) -> int:
     text = text.strip()
     if text.isdigit():
