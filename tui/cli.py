@@ -133,11 +133,9 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         from tui.commands.bench import run_bench
 
         return run_bench(args, out, err)
-    err.print(
-        "The debugger is not built yet (it arrives with the TUI issue); meanwhile try "
-        "`microgpt train`, `generate`, `info` or `bench`."
-    )
-    return 0
+    from tui.commands.debug import run_debugger
+
+    return run_debugger(args, out, err)
 
 
 def print_warnings(err: Console, warnings: Sequence[str]) -> None:

@@ -1,0 +1,50 @@
+"""Fixtures for the interface tests: real step traces from small, fast runs."""
+
+from pathlib import Path
+
+import pytest
+
+from core.corpus import Corpus, load_corpus
+from core.trace import StepTrace
+from core.trainer import Trainer
+
+TINY_SENTENCES = [
+    "the cat eats a muffin",
+    "a dog runs to the park",
+    "we play in the yard on monday",
+    "the big red dog sees the cat",
+    "i can see three birds",
+    "mom and dad like to read",
+    "the sun is hot today",
+    "is the cat in the box",
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "tiny.txt"
+    path.write_text("\n".join(TINY_SENTENCES) + "\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tiny_corpus_path: Path) -> Corpus:
+    return load_corpus(tiny_corpus_path)
+
+
+@pytest.fixture(scope="session")
+def tiny_traces(tiny_corpus: Corpus) -> list[StepTrace]:
+    """Three steps on the tiny corpus (seed 1), watching two parameters."""
+    trainer = Trainer(tiny_corpus, seed=1)
+    watch = [
+        trainer.model.params.index_of("token_embedding[cat][0]"),
+        trainer.model.params.index_of("layers.0.attention.query[0][0]"),
+    ]
+    return [trainer.step(watch) for _ in range(3)]
+
+
+@pytest.fixture(scope="session")
+def wide_traces() -> list[StepTrace]:
+    """Three steps on the bundled corpus (597 tokens), for full-size views."""
+    trainer = Trainer(load_corpus(), seed=42)
+    return [trainer.step() for _ in range(3)]

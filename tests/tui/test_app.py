@@ -1,0 +1,246 @@
+"""The debugger driven by its keys, asserting on what it displays."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from core.corpus import Corpus
+from core.trainer import Trainer
+from tui.app import DebuggerApp
+from tui.messages import StepTaken
+from tui.screens.help import HelpScreen
+from tui.widgets.adam_inspector import AdamInspector
+from tui.widgets.distribution_chart import DistributionChart
+from tui.widgets.embedding_map import EmbeddingGradMap
+from tui.widgets.loss_chart import LossChart
+from tui.widgets.predictions_table import PredictionsTable, percent
+from tui.widgets.token_strip import TokenStrip
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll until `condition` holds (a fixed pause would be flaky on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.02)
+
+
+def text_of(widget) -> str:
+    """What a widget shows, as plain text lines."""
+    return "\n".join(
+        "".join(segment.text for segment in widget.render_line(y))
+        for y in range(widget.size.height)
+    )
+
+
+@pytest.fixture
+def trainer(tiny_corpus: Corpus) -> Trainer:
+    return Trainer(tiny_corpus, seed=1)
+
+
+def make_app(trainer: Trainer, **kwargs) -> DebuggerApp:
+    return DebuggerApp(trainer, deterministic=True, **kwargs)
+
+
+async def steps(pilot: Pilot, app: DebuggerApp, count: int, key: str = "space") -> None:
+    for _ in range(count):
+        await pilot.press(key)
+    await wait_for(pilot, lambda: app.steps_done == count and not app.queued)
+    await pilot.pause()
+
+
+async def test_space_takes_a_step_and_shows_the_tokens_with_their_ids(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        shown = text_of(app.query_one(TokenStrip))
+        for token, word in zip(app.trace.tokens, app.trace.words):
+            assert word in shown and str(token) in shown
+
+
+async def test_n_also_takes_a_step(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 2, key="n")
+        assert app.trace.step == 1
+
+
+async def test_predictions_show_every_positions_numbers_from_the_trace(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        shown = text_of(app.query_one(PredictionsTable))
+        for p in app.trace.positions:
+            assert f"{percent(p.prob)}" in shown and f"{p.loss:.4f}" in shown
+        assert f"= {app.trace.loss:.4f}" in shown
+
+
+async def test_arrows_select_the_position_shown_in_the_distribution(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        await pilot.press("right", "right")
+        assert app.selected == 2
+        chart = app.query_one(DistributionChart)
+        assert chart.border_title == "Next word at position 2"
+        assert app.trace.positions[2].target_word in text_of(chart)
+        await pilot.press("left")
+        assert app.selected == 1
+
+
+async def test_the_map_counts_the_rows_that_got_a_gradient(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        vocab = trainer.tokenizer.vocab_size
+        assert f"{len(app.trace.token_rows)} of {vocab} rows got a gradient" in text_of(
+            app.query_one(EmbeddingGradMap)
+        )
+
+
+async def test_watched_m_and_v_match_the_optimizer_buffers_after_two_steps(trainer):
+    index = trainer.model.params.index_of("token_embedding[cat][0]")
+    app = make_app(trainer, watch=[index])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 2)
+        entry = app.trace.watched[0].adam
+        assert (entry.m, entry.v) == (trainer.adam.m[index], trainer.adam.v[index])
+        shown = text_of(app.query_one(AdamInspector))
+        assert f"{entry.m:+.3e}" in shown and f"{entry.v:+.3e}" in shown
+
+
+async def test_r_runs_and_r_pauses(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.steps_done >= 3)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not app.is_training)
+        stopped_at = app.steps_done
+        await pilot.pause(0.2)
+        assert app.steps_done == stopped_at and not app.running
+
+
+async def test_g_trains_up_to_the_step_asked_for(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g", "6", "enter")
+        await wait_for(pilot, lambda: app.steps_done == 6 and app.goal is None)
+        await pilot.pause(0.1)
+        assert app.steps_done == 6
+
+
+async def test_escape_cancels_going_to_a_step(trainer, monkeypatch):
+    slow_steps(monkeypatch, trainer, 0.05)
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g", "4", "0", "enter")
+        await wait_for(pilot, lambda: app.steps_done >= 2)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.is_training)
+        assert app.goal is None and app.steps_done < 40
+
+
+async def test_w_adds_a_watched_parameter_through_the_picker(trainer):
+    app = make_app(trainer, watch=[])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("w")
+        await pilot.press(*"token_embedding[dog][1]", "enter")
+        await pilot.pause()
+        assert app.watched == [trainer.model.params.index_of("token_embedding[dog][1]")]
+        assert "token_embedding[dog][1]" in text_of(app.query_one(AdamInspector))
+
+
+async def test_x_removes_the_selected_watch(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = app.watched[0]
+        await pilot.press("x")
+        assert first not in app.watched and len(app.watched) == 2
+
+
+async def test_e_toggles_the_embedding_map_mode(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        before = app.query_one(EmbeddingGradMap).mode
+        await pilot.press("e")
+        assert app.query_one(EmbeddingGradMap).mode != before
+
+
+async def test_question_mark_opens_help_listing_the_keys(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+def slow_steps(monkeypatch, trainer: Trainer, seconds: float) -> None:
+    """Make every step take at least `seconds` (sleeping, so the GIL is free)."""
+    real = trainer.step
+
+    def step(watch=()):
+        time.sleep(seconds)
+        return real(watch)
+
+    monkeypatch.setattr(trainer, "step", step)
+
+
+async def test_a_key_is_handled_while_a_long_step_runs(trainer, monkeypatch):
+    slow_steps(monkeypatch, trainer, 1.5)
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen) and app.steps_done == 0  # step in flight
+        await wait_for(pilot, lambda: app.steps_done == 1)
+
+
+async def test_pausing_stops_within_one_step(trainer, monkeypatch):
+    slow_steps(monkeypatch, trainer, 0.1)
+    taken: list[int] = []
+    app = make_app(trainer)
+
+    def record(message):
+        if isinstance(message, StepTaken):
+            taken.append(message.trace.step)
+
+    async with app.run_test(size=(120, 40), message_hook=record) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(taken) >= 2)
+        await pilot.press("r")
+        at_pause = len(taken)
+        await wait_for(pilot, lambda: not app.is_training)
+        await pilot.pause(0.3)
+        assert len(taken) <= at_pause + 1
+
+
+async def test_the_compact_layout_shows_one_panel_at_a_time(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        assert app.query_one(LossChart).display
+        assert not app.query_one(PredictionsTable).display
+        await pilot.press("1")
+        assert app.query_one(PredictionsTable).display and not app.query_one(LossChart).display
+
+
+async def test_the_palette_offers_the_actions(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Step", "Run / pause", "Go to step…", "Watch a parameter…"} <= titles

@@ -1,0 +1,39 @@
+"""Snapshots of the main screen after three steps (bundled corpus, seed 42), wide and
+compact. No timings or clocks are shown in deterministic mode. Snapshots are the most
+brittle tests: textual and rich are pinned exactly; after an upgrade, look at the new
+screens (`pytest --snapshot-update`, then the report) before accepting them."""
+
+import asyncio
+import time
+
+from textual.pilot import Pilot
+
+from core.corpus import load_corpus
+from core.trainer import Trainer
+from tui.app import DebuggerApp
+
+
+def debugger() -> DebuggerApp:
+    app = DebuggerApp(Trainer(load_corpus(), seed=42), deterministic=True)
+    app.theme = "textual-dark"
+    return app
+
+
+async def three_steps(pilot: Pilot) -> None:
+    app = pilot.app
+    assert isinstance(app, DebuggerApp)
+    for _ in range(3):
+        await pilot.press("space")
+    deadline = time.monotonic() + 30
+    while app.steps_done < 3 or app.is_training:
+        assert time.monotonic() < deadline, "the three steps did not finish"
+        await asyncio.sleep(0.02)
+    await pilot.pause()
+
+
+def test_main_screen_wide_after_three_steps(snap_compare):
+    assert snap_compare(debugger(), terminal_size=(120, 40), run_before=three_steps)
+
+
+def test_main_screen_compact_after_three_steps(snap_compare):
+    assert snap_compare(debugger(), terminal_size=(80, 24), run_before=three_steps)

@@ -1,0 +1,52 @@
+"""DistributionChart: the selected position's ten most likely next words as bars, the
+target highlighted, and where the target ranks when it is not among them."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from core.trace import PositionTrace
+from tui.widgets.predictions_table import percent
+
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+class DistributionChart(Static):
+    """Bars of p(next word) at one position."""
+
+    def show(self, position: PositionTrace | None, context: str) -> None:
+        width = max(20, (self.size.width or 50) - 2)
+        self.update(render_distribution(position, context, width))
+
+
+def render_distribution(p: PositionTrace | None, context: str, width: int) -> Text:
+    if p is None:
+        return Text("no step yet", style="dim")
+    label_width = max(4, min(12, max(len(g.word) for g in p.top)))
+    bar_width = max(4, width - label_width - 10)
+    top = p.top[0].prob if p.top else 1.0
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"after “{context}” the target is ", style="dim")
+    text.append(p.target_word, style="bold green")
+    text.append(f" (rank {p.rank:,}, {percent(p.prob)})\n", style="dim")
+    for guess in p.top:
+        is_target = guess.token == p.target_token
+        mark = "▶" if is_target else " "
+        style = "bold green" if is_target else ""
+        text.append(f"{mark}{guess.word[:label_width]:<{label_width}} ", style=style)
+        text.append(_bar(guess.prob / top if top else 0.0, bar_width), style=style or "cyan")
+        text.append(f" {percent(guess.prob):>6}\n", style=style)
+    if all(g.token != p.target_token for g in p.top):
+        text.append(f"▶{p.target_word[:label_width]:<{label_width}} ", style="bold green")
+        text.append(f"rank {p.rank:,}: {percent(p.prob)}", style="bold green")
+    else:
+        text.rstrip()
+    return text
+
+
+def _bar(fraction: float, width: int) -> str:
+    """A horizontal bar `fraction` of `width` long, in eighths of a cell."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (_EIGHTHS[part] if part else "")).ljust(width)

@@ -1,0 +1,87 @@
+"""StatusBar: where training stands (step, sentence, learning rate, loss) and what the
+debugger is doing (paused, running, going to a step)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """Everything the status bar shows, assembled by the app."""
+
+    step: int
+    """Steps done so far (the trace shown is of step `step`)."""
+    num_steps: int
+    """Length of the learning-rate schedule."""
+    sentence_index: int | None
+    """0-based index of the shown step's sentence in the shuffled corpus."""
+    num_sentences: int
+    lr: float | None
+    loss: float | None
+    mean_loss: float | None
+    """Mean loss of the last `mean_window` steps."""
+    mean_window: int
+    ms_per_step: float | None
+    """Median milliseconds per recent step; None hides it (snapshot tests)."""
+    nodes: int | None
+    reference_nodes: int | None
+    state: str
+    """"paused", "running", "stepping" or "going"."""
+    goal: int | None = None
+    """The step a "go to" is heading for."""
+    note: str = ""
+    """A short message (e.g. why training paused)."""
+
+
+_STATE_MARK = {
+    "paused": "⏸ paused",
+    "running": "▶ running",
+    "stepping": "▶ stepping",
+    "going": "⏩ going to step",
+}
+
+
+class StatusBar(Static):
+    """Two lines: the shown step's figures, then the debugger's state."""
+
+    def show(self, view: StatusView) -> None:
+        self.update(render_status(view), layout=False)
+
+
+def render_status(v: StatusView) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"step {v.step:,}", style="bold")
+    text.append(f" of {v.num_steps:,}")
+    if v.sentence_index is not None:
+        text.append(f"  ·  sentence {v.sentence_index + 1:,} of {v.num_sentences:,}")
+    if v.lr is not None:
+        text.append(f"  ·  lr {v.lr:.6g}")
+    if v.loss is not None:
+        text.append("  ·  loss ")
+        text.append(f"{v.loss:.4f}", style="bold")
+    if v.mean_loss is not None:
+        text.append(f"  ·  mean {v.mean_loss:.4f} (last {v.mean_window})")
+    text.append("\n")
+    state = _STATE_MARK.get(v.state, v.state)
+    text.append(state, style="bold reverse" if v.state != "paused" else "bold")
+    if v.state == "going" and v.goal is not None:
+        done = max(0, min(v.step, v.goal))
+        text.append(f" {v.goal:,}  {_bar(done, v.goal)}  (esc cancels)")
+    if v.ms_per_step is not None:
+        text.append(f"  ·  {v.ms_per_step:.1f} ms/step")
+    if v.nodes is not None and v.reference_nodes is not None:
+        text.append(
+            f"  ·  graph {v.nodes:,} nodes ({v.reference_nodes:,} primitive ops)", style="dim"
+        )
+    if v.note:
+        text.append(f"  ·  ⚠ {v.note}", style="bold yellow")
+    return text
+
+
+def _bar(done: int, goal: int, width: int = 16) -> str:
+    filled = round(width * done / goal) if goal else width
+    return "▕" + "█" * filled + "░" * (width - filled) + f"▏ {done:,}/{goal:,}"
