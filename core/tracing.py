@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from core.engine import Value
+from core.params import MatrixSpec, Parameters
 from core.primitives import Softmax
 from core.tokenizer import Tokenizer
 from core.trace import Guess, PositionTrace, RowGradient
@@ -56,3 +57,31 @@ def norm(values: np.ndarray) -> float:
     """Euclidean norm, without BLAS (np.linalg.norm calls BLAS, whose threads were seen
     to take a millisecond per call on a busy machine). For display only."""
     return float(np.sqrt(np.add.reduce(values * values)))
+
+
+class GradientReport:
+    """What a trace reports of the gradients, read before Adam resets them."""
+
+    def __init__(
+        self,
+        token_rows: tuple[RowGradient, ...],
+        position_rows: tuple[RowGradient, ...],
+        matrix_norms: tuple[tuple[str, float], ...],
+    ) -> None:
+        self.token_rows = token_rows
+        self.position_rows = position_rows
+        self.matrix_norms = matrix_norms
+
+    @classmethod
+    def read(cls, params: Parameters, tokenizer: Tokenizer) -> GradientReport:
+        return cls(
+            row_gradients(params["token_embedding"].grad_rows, tokenizer.label),
+            row_gradients(params["position_embedding"].grad_rows, str),
+            tuple((s.name, norm(params.grad[s.offset : s.offset + s.size])) for s in params.specs),
+        )
+
+
+def moved_rows(update: np.ndarray, spec: MatrixSpec) -> tuple[int, ...]:
+    """The rows of a matrix whose values this update changed."""
+    rows = update[spec.offset : spec.offset + spec.size].reshape(spec.rows, spec.cols)
+    return tuple(np.flatnonzero(np.any(rows != 0.0, axis=1)).tolist())

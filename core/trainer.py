@@ -19,12 +19,11 @@ from core.errors import ModelFileError, NonFiniteError
 from core.model import GPTConfig, KVCache, Model, gpt
 from core.naive import reference_node_count
 from core.optimizer import Adam, AdamConfig
-from core.params import MatrixSpec
 from core.primitives import Softmax, scale_down, softmax
 from core.rng import Mulberry32
 from core.tokenizer import Tokenizer
 from core.trace import StepTrace, Timings, WatchedParameter
-from core.tracing import norm, position_traces, row_gradients
+from core.tracing import GradientReport, moved_rows, position_traces
 
 DEFAULT_SEED = 42
 
@@ -127,7 +126,7 @@ class Trainer:
             )
             for i in watch
         }
-        gradients = _GradientView(self)
+        gradients = GradientReport.read(params, self.tokenizer)
         t3 = time.perf_counter()
         update = self.adam.update(params.data, params.grad, step)
         t4 = time.perf_counter()
@@ -196,7 +195,7 @@ class Trainer:
         probs: list[Softmax],
         losses: list[Value],
         run: BackwardPass,
-        grads: _GradientView,
+        grads: GradientReport,
         update: np.ndarray,
         before: dict[int, tuple[float, float, float, float]],
         timings: Timings,
@@ -204,7 +203,7 @@ class Trainer:
         model, params = self.model, self.model.params
         n = len(probs)
         words = tuple(self.tokenizer.label(t) for t in tokens)
-        moved = _moved_rows(update, params["token_embedding"].spec)
+        moved = moved_rows(update, params["token_embedding"].spec)
         hits = self.token_row_hits
         hits[[r.row for r in grads.token_rows]] += 1
         watched = tuple(
@@ -264,25 +263,6 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     copy = array.copy()
     copy.flags.writeable = False
     return copy
-
-
-class _GradientView:
-    """What the trace reports of the gradients, read before Adam resets them."""
-
-    def __init__(self, trainer: Trainer) -> None:
-        params = trainer.model.params
-        self.token_rows = row_gradients(
-            params["token_embedding"].grad_rows, trainer.tokenizer.label
-        )
-        self.position_rows = row_gradients(params["position_embedding"].grad_rows, str)
-        self.matrix_norms = tuple(
-            (s.name, norm(params.grad[s.offset : s.offset + s.size])) for s in params.specs
-        )
-
-
-def _moved_rows(update: np.ndarray, spec: MatrixSpec) -> tuple[int, ...]:
-    rows = update[spec.offset : spec.offset + spec.size].reshape(spec.rows, spec.cols)
-    return tuple(np.flatnonzero(np.any(rows != 0.0, axis=1)).tolist())
 
 
 def _adopt(model: Model, config: GPTConfig, tokenizer: Tokenizer, corpus_path: str) -> Model:
