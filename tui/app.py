@@ -7,51 +7,35 @@ thread (`TrainingRunner`); the event loop stays free, so keys work while a step 
 
 from __future__ import annotations
 
-import math
-import statistics
 import time
-from collections import deque
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from textual import on
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Tab, Tabs
 from textual.worker import Worker
 
+from core.conditions import Condition, parse_condition
 from core.errors import MicrogptError
-from core.optimizer import AdamEntry
+from core.history import HistoryPolicy
 from core.trace import StepTrace
 from core.trainer import Trainer
 from tui.messages import StepTaken, TrainingStopped
+from tui.run_view import RunView
 from tui.screens.goto import GotoScreen
 from tui.screens.help import HelpScreen
+from tui.screens.main import PANELS, Activity, MainScreen
+from tui.screens.path_prompt import PathScreen
+from tui.screens.run_until import RunUntil, RunUntilScreen
 from tui.training import TrainingRunner
-from tui.widgets.adam_inspector import AdamInspector, WatchRow
-from tui.widgets.distribution_chart import DistributionChart
+from tui.widgets.adam_inspector import AdamInspector
 from tui.widgets.embedding_map import EmbeddingGradMap
-from tui.widgets.loss_chart import LossChart
 from tui.widgets.parameter_picker import ParameterPicker
-from tui.widgets.predictions_table import PredictionsTable
-from tui.widgets.status_bar import StatusBar, StatusView
-from tui.widgets.token_strip import TokenStrip
 
-PANELS = {
-    "predictions": "Predictions",
-    "distribution": "Distribution",
-    "loss": "Loss",
-    "embeddings": "Embedding gradients",
-    "adam": "Adam",
-}
 RENDER_INTERVAL = 0.08  # seconds between repaints while training runs (about 12 a second)
-MEAN_WINDOW = 100  # steps in the status bar's running mean
-HISTORY = 30  # steps of m and v kept per watched parameter
-TOP_ROW_MIN = 14  # lines: enough for the distribution's ten bars
-POSITION = Binding.Group("Position", compact=True)  # one footer entry for ← and →
 
 
 class DebuggerApp(App[None]):
@@ -59,25 +43,49 @@ class DebuggerApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "microgpt debugger"
-    AUTO_FOCUS = None  # arrows select positions until a panel is focused
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space,n", "step", "Step"),
-        Binding("r", "toggle_run", "Run/pause"),
-        Binding("g", "goto", "Go to"),
+        Binding("space,n", "step", "Step", tooltip="train on the next sentence (presses queue)"),
+        Binding("b", "step_back", "Back", tooltip="back to the state before the last step"),
+        Binding("r", "toggle_run", "Run", tooltip="run, or pause after the step in flight"),
+        Binding("u", "run_until", "Until", tooltip="run until a condition holds"),
+        Binding("g", "goto", "Go to", tooltip="go to step N, forward or back (esc cancels)"),
         Binding(
-            "left", "select_position(-1)", "Previous position", key_display="←", group=POSITION
+            "left",
+            "select_position(-1)",
+            "Previous position",
+            show=False,
+            tooltip="select the previous position",
         ),
-        Binding("right", "select_position(1)", "Next position", key_display="→", group=POSITION),
-        Binding("w", "add_watch", "Watch"),
-        Binding("x", "remove_watch", "Unwatch"),
-        Binding("e", "toggle_embedding_mode", "Map"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
-        Binding("escape", "stop", "Stop running", show=False),
+        Binding(
+            "right",
+            "select_position(1)",
+            "Position",
+            key_display="←→",
+            tooltip="select the next position",
+        ),
+        Binding("w", "add_watch", "Watch", tooltip="watch a parameter through Adam"),
+        Binding("x", "remove_watch", "Unwatch", tooltip="stop watching the selected one"),
+        Binding(
+            "e",
+            "toggle_embedding_mode",
+            "Map",
+            tooltip="embedding map: this step, or cumulative hits",
+        ),
+        Binding("s", "save_run", "Save", tooltip="save the whole run, to resume later"),
+        Binding("m", "export_model", "Model", tooltip="export the model (tutorial's format)"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
+        Binding("q", "quit", "Quit", tooltip="quit"),
+        Binding(
+            "escape", "stop", "Stop running", show=False, tooltip="stop running or going to a step"
+        ),
         *(
-            Binding(str(k), f"show_panel('{p}')", f"Show {t}", show=False)
+            Binding(
+                str(k),
+                f"show_panel('{p}')",
+                f"Show {t}",
+                show=False,
+                tooltip=f"show the {t.lower()} panel (focus it when all show)",
+            )
             for k, (p, t) in enumerate(PANELS.items(), start=1)
         ),
     ]
@@ -89,58 +97,47 @@ class DebuggerApp(App[None]):
         deterministic: bool = False,
         watch: Iterable[int] | None = None,
         warnings: Iterable[str] = (),
+        losses: Iterable[float] = (),
+        conditions: Iterable[str] = (),
+        run_path: str = "microgpt-run.json",
+        policy: HistoryPolicy | None = None,
     ) -> None:
         super().__init__()
-        self.warnings = tuple(warnings)  # about the corpus, shown once the screen is up
-        self.runner = TrainingRunner(trainer)
+        self.runner = TrainingRunner(trainer, policy)
+        watched = watch if watch is not None else default_watch(trainer)
+        parsed = [parse_condition(c, trainer.tokenizer, trainer.model.params) for c in conditions]
+        self.view = RunView(trainer, watched, tuple(losses), parsed)
         self.deterministic = deterministic  # hide timings (snapshot tests)
-        self.trace: StepTrace | None = None
-        self.losses: list[float] = []
-        self.selected = 0  # the position shown in the distribution
-        self.watched: list[int] = list(watch if watch is not None else default_watch(trainer))
-        self.watch_history: dict[int, deque[AdamEntry]] = {}
-        self.watch_values: dict[int, float] = {}  # current values of not-yet-stepped watches
+        self.warnings = tuple(warnings)  # about the corpus, shown once the screen is up
+        self.run_path = run_path  # where `s` saves by default
         self.queued = 0  # single steps asked for and not yet taken
         self.running = False
         self.goal: int | None = None  # a "go to step" target
+        self.replaying = False  # going back: replaying steps already seen
         self.note = ""
-        self.step_ms: deque[float] = deque(maxlen=20)
-        self.panel = "predictions"
         self._trainer_loop: Worker[None] | None = None
         self._last_render = 0.0
         self._render_timer: Timer | None = None
 
-    # --- layout ---
+    # --- the screen ---
 
-    def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        yield TokenStrip(id="tokens")
-        yield Tabs(*(Tab(title, id=f"tab-{pid}") for pid, title in PANELS.items()), id="panel-tabs")
-        with Vertical(id="panels"):
-            with Horizontal(id="top-row", classes="panel-row"):
-                yield PredictionsTable(id="predictions", classes="panel")
-                yield DistributionChart(id="distribution", classes="panel")
-            with Horizontal(id="bottom-row", classes="panel-row"):
-                yield LossChart(id="loss", classes="panel")
-                yield EmbeddingGradMap(id="embeddings", classes="panel")
-                yield AdamInspector(id="adam", classes="panel")
-        yield Footer()
+    def get_default_screen(self) -> MainScreen:
+        trainer = self.runner.trainer
+        return MainScreen(trainer.tokenizer.words, trainer.model.config.block_size)
+
+    @property
+    def main(self) -> MainScreen:
+        return cast(MainScreen, self.screen_stack[0])
 
     def on_mount(self) -> None:
-        trainer = self.runner.trainer
-        self.query_one(Tabs).can_focus = False  # its arrows would steal position selection
-        for pid, title in PANELS.items():
-            self.query_one(f"#{pid}").border_title = title
-        self.query_one(EmbeddingGradMap).set_vocabulary(
-            trainer.tokenizer.words, trainer.model.config.block_size
-        )
-        self._show_panel(self.panel)
         self.run_worker(self._fetch_watch_values(), exit_on_error=False)
         for warning in self.warnings:
             self.notify(warning, title="corpus", severity="warning", timeout=15)
+        if self.view.done:
+            self.note = f"resumed at step {self.view.done:,}"
         self.render_all()
 
-    # --- actions ---
+    # --- actions: training ---
 
     def action_step(self) -> None:
         self.queued += 1
@@ -160,47 +157,98 @@ class DebuggerApp(App[None]):
 
     def action_goto(self) -> None:
         def go(target: int | None) -> None:
-            if target is None:
+            if target is None or target == self.steps_done:
                 return
-            if target <= self.steps_done:
-                self.notify(
-                    f"already at step {self.steps_done:,}: training only goes forward",
-                    severity="warning",
-                )
-                return
-            self.goal, self.note = target, ""
-            self._drive()
+            if target < self.steps_done:
+                self.run_worker(self._rewind(target), group="rewind", exit_on_error=False)
+            else:
+                self.goal, self.note = target, ""
+                self._drive()
 
         self.push_screen(GotoScreen(self.steps_done, self.num_steps), go)
 
-    def action_select_position(self, delta: int) -> None:
-        if self.trace is not None:
-            self.selected = max(0, min(self.trace.n - 1, self.selected + delta))
+    def action_step_back(self) -> None:
+        if self.steps_done == 0:
+            self.notify("already at the start: step 0", severity="warning")
+            return
+        self.run_worker(self._rewind(self.steps_done - 1), group="rewind", exit_on_error=False)
+
+    def action_run_until(self) -> None:
+        trainer = self.runner.trainer
+
+        def parse(text: str) -> Condition:
+            return parse_condition(text, trainer.tokenizer, trainer.model.params)
+
+        def decided(result: RunUntil | None) -> None:
+            if result is None:
+                return
+            self.view.conditions = list(result.conditions)
+            if result.run and not self.running:
+                self.action_toggle_run()
             self.render_all()
+
+        self.push_screen(RunUntilScreen(self.view.conditions, parse), decided)
+
+    # --- actions: looking ---
+
+    def action_select_position(self, delta: int) -> None:
+        self.view.select(delta)
+        self.render_all()
 
     def action_add_watch(self) -> None:
         def add(index: int | None) -> None:
-            if index is not None and index not in self.watched:
-                self.watched.append(index)
+            if index is not None and index not in self.view.watched:
+                self.view.watched.append(index)
                 self.run_worker(self._fetch_watch_values(), exit_on_error=False)
 
         self.push_screen(ParameterPicker(self.runner.trainer.model.params), add)
 
     def action_remove_watch(self) -> None:
-        index = self.query_one(AdamInspector).selected_index
+        index = self.main.query_one(AdamInspector).selected_index
         if index is not None:
             self._unwatch(index)
 
     def action_toggle_embedding_mode(self) -> None:
-        self.query_one(EmbeddingGradMap).toggle_mode()
+        self.main.query_one(EmbeddingGradMap).toggle_mode()
+
+    def action_show_panel(self, panel: str) -> None:
+        self.main.show_panel(panel)
 
     def action_help(self) -> None:
         self.push_screen(
-            HelpScreen([b for b in self.BINDINGS if isinstance(b, Binding) and b.show])
+            HelpScreen([b for b in self.BINDINGS if isinstance(b, Binding) and b.description])
         )
 
-    def action_show_panel(self, panel: str) -> None:
-        self._show_panel(panel)
+    # --- actions: files ---
+
+    def action_save_run(self) -> None:
+        def save(path: str | None) -> None:
+            if path:
+                self.run_path = path
+                self.run_worker(self._save_run(path), exit_on_error=False)
+
+        self.push_screen(
+            PathScreen(
+                "Save the run (model, Adam buffers, step, watches, conditions, losses) to:",
+                self.run_path,
+                "resume it with: microgpt --resume FILE · esc cancels",
+            ),
+            save,
+        )
+
+    def action_export_model(self) -> None:
+        def export(path: str | None) -> None:
+            if path:
+                self.run_worker(self._export_model(path), exit_on_error=False)
+
+        self.push_screen(
+            PathScreen(
+                "Export the model, in the tutorial's format, to:",
+                "microgpt-model.json",
+                "the tutorial's generate loads it; so does microgpt generate --model FILE",
+            ),
+            export,
+        )
 
     async def action_quit(self) -> None:
         self.running, self.goal, self.queued = False, None, 0
@@ -209,23 +257,24 @@ class DebuggerApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Step", "Train on the next sentence (space)", self.action_step)
-        yield SystemCommand(
-            "Run / pause", "Train continuously, or pause (r)", self.action_toggle_run
-        )
-        yield SystemCommand("Go to step…", "Train up to a step number (g)", self.action_goto)
-        yield SystemCommand(
-            "Watch a parameter…", "Follow a parameter through Adam (w)", self.action_add_watch
-        )
-        yield SystemCommand(
-            "Stop watching", "Remove the selected watch (x)", self.action_remove_watch
-        )
-        yield SystemCommand(
-            "Embedding map mode",
-            "This step / cumulative hits (e)",
-            self.action_toggle_embedding_mode,
-        )
-        yield SystemCommand("Keys and numbers", "What every key does (?)", self.action_help)
+        for title, help_text, action in (
+            ("Step", "Train on the next sentence (space)", self.action_step),
+            ("Step back", "Back to the state before the last step (b)", self.action_step_back),
+            ("Run / pause", "Train continuously, or pause (r)", self.action_toggle_run),
+            ("Run until…", "Run until a condition holds (u)", self.action_run_until),
+            ("Go to step…", "Forward or back to a step number (g)", self.action_goto),
+            ("Watch a parameter…", "Follow a parameter through Adam (w)", self.action_add_watch),
+            ("Stop watching", "Remove the selected watch (x)", self.action_remove_watch),
+            (
+                "Embedding map mode",
+                "This step / cumulative hits (e)",
+                self.action_toggle_embedding_mode,
+            ),
+            ("Save the run…", "Everything, to resume later (s)", self.action_save_run),
+            ("Export the model…", "In the tutorial's format (m)", self.action_export_model),
+            ("Keys and numbers", "What every key does (?)", self.action_help),
+        ):
+            yield SystemCommand(title, help_text, action)
 
     # --- messages from widgets ---
 
@@ -233,30 +282,28 @@ class DebuggerApp(App[None]):
     def _remove_requested(self, event: AdamInspector.RemoveRequested) -> None:
         self._unwatch(event.index)
 
-    @on(Tabs.TabActivated)
-    def _tab_activated(self, event: Tabs.TabActivated) -> None:
-        if event.tab is not None and event.tab.id:
-            self._show_panel(event.tab.id.removeprefix("tab-"))
-
     # --- the training loop ---
 
     @property
     def steps_done(self) -> int:
-        return self.trace.step + 1 if self.trace is not None else self.runner.trainer.step_index
+        """Steps done in the state shown."""
+        return self.view.done
+
+    @property
+    def trace(self) -> StepTrace | None:
+        return self.view.trace
+
+    @property
+    def num_steps(self) -> int:
+        return self.runner.trainer.num_steps
 
     @property
     def is_training(self) -> bool:
         """True while the training loop runs (a step may be in flight)."""
         return self._trainer_loop is not None and not self._trainer_loop.is_finished
 
-    @property
-    def num_steps(self) -> int:
-        return self.runner.trainer.num_steps
-
     def _wants_step(self) -> bool:
-        # Count with the trainer's own counter: the last step's message may not have been
-        # handled yet, so the trace shown can lag one step behind.
-        done = self.runner.trainer.step_index
+        done = self.runner.trainer.step_index  # the trainer's own count is authoritative
         if done >= self.num_steps:
             return False
         return self.running or self.queued > 0 or (self.goal is not None and done < self.goal)
@@ -275,26 +322,43 @@ class DebuggerApp(App[None]):
             if self.queued:
                 self.queued -= 1
             try:
-                trace = await self.runner.step(self.watched)
-            except MicrogptError as error:
-                reason = str(error)
+                trace = await self.runner.step(self.view.step_watch())
+            except MicrogptError as error:  # NaN or infinity: nothing was updated
+                reason = f"paused: {error}"
                 break
+            met = self.view.record(trace, check=not self.replaying)
+            if self.goal is not None and self.runner.trainer.step_index >= self.goal:
+                self.goal, self.replaying = None, False
             self.post_message(StepTaken(trace))
+            if met is not None:
+                reason = f"paused: {met}"
+                break
         if self.runner.trainer.step_index >= self.num_steps:
             reason = reason or "the schedule is complete"
+        self.replaying = False
         self.post_message(TrainingStopped(reason))
+
+    async def _rewind(self, target: int) -> None:
+        """Back to `target` steps done: restore the snapshot before it, then replay."""
+        self.running, self.goal, self.queued = False, None, 0
+        if self._trainer_loop is not None:
+            await self._trainer_loop.wait()  # the step in flight finishes first
+        try:
+            rewind = await self.runner.rewind(target)
+        except MicrogptError as error:
+            self.note = str(error)
+            self.notify(str(error), severity="error", timeout=10)
+            self.render_all()
+            return
+        self.view.rewound(rewind.state.step_index, rewind.trace)
+        self.note = ""
+        if rewind.replay:
+            self.goal, self.replaying = target, True
+            self._drive()
+        self.render_all()
 
     @on(StepTaken)
     def _step_taken(self, event: StepTaken) -> None:
-        trace = event.trace
-        self.trace = trace
-        self.losses.append(trace.loss)
-        self.step_ms.append(trace.timings.total_ms)
-        for watched in trace.watched:
-            self.watch_history.setdefault(watched.index, deque(maxlen=HISTORY)).append(watched.adam)
-        if self.goal is not None and self.steps_done >= self.goal:
-            self.goal = None
-        self.selected = min(self.selected, trace.n - 1)
         self._render_soon()
 
     @on(TrainingStopped)
@@ -303,6 +367,28 @@ class DebuggerApp(App[None]):
             self.running, self.goal, self.queued = False, None, 0
             self.note = event.reason
         self.render_all()
+
+    async def _fetch_watch_values(self) -> None:
+        self.view.values.update(await self.runner.values(self.view.watched))
+        self.render_all()
+
+    async def _save_run(self, path: str) -> None:
+        names = [self.runner.trainer.model.params.name_of(i) for i in self.view.watched]
+        conditions = [c.text for c in self.view.conditions]
+        try:
+            await self.runner.save_run(path, names, conditions, list(self.view.losses))
+        except MicrogptError as error:
+            self.notify(str(error), severity="error", timeout=10)
+            return
+        self.notify(f"saved the run at step {self.runner.trainer.step_index:,} to {path}")
+
+    async def _export_model(self, path: str) -> None:
+        try:
+            await self.runner.export_model(path)
+        except MicrogptError as error:
+            self.notify(str(error), severity="error", timeout=10)
+            return
+        self.notify(f"exported the model at step {self.runner.trainer.step_index:,} to {path}")
 
     # --- rendering ---
 
@@ -316,115 +402,29 @@ class DebuggerApp(App[None]):
             self._render_timer = self.set_timer(wait, self.render_all)
 
     def render_all(self) -> None:
-        """Show the current trace in every widget at once: never half a step."""
+        """Show the run's current state on the main screen."""
         self._render_timer = None
         self._last_render = time.monotonic()
-        trace = self.trace
-        position = trace.positions[self.selected] if trace is not None else None
-        context = " ".join(trace.words[: self.selected + 1]) if trace is not None else ""
-        vocab = self.runner.trainer.tokenizer.vocab_size
-        with self.batch_update():
-            # The top row is as tall as the sentence's predictions (header, rows, the mean).
-            rows = trace.n if trace is not None else 1
-            self.query_one("#top-row").styles.height = max(TOP_ROW_MIN, rows + 5)
-            self.query_one(StatusBar).show(self._status_view())
-            self.query_one(TokenStrip).show(trace, self.selected, compact=self.compact)
-            self.query_one(PredictionsTable).show(trace, self.selected)
-            distribution = self.query_one(DistributionChart)
-            distribution.border_title = (
-                f"Next word at position {self.selected}" if trace is not None else "Distribution"
-            )
-            distribution.show(position, context)
-            self.query_one(LossChart).show(tuple(self.losses), guess_loss(vocab))
-            self.query_one(EmbeddingGradMap).show(trace)
-            self.query_one(AdamInspector).show(
-                self._watch_rows(), trace.step + 1 if trace else None
-            )
-
-    @property
-    def compact(self) -> bool:
-        """The small layout: one panel at a time."""
-        return self.screen.has_class("-narrow") or self.screen.has_class("-short")
-
-    def on_resize(self) -> None:
-        self.query_one(Footer).compact = self.compact
-        self.render_all()
-
-    def _status_view(self) -> StatusView:
-        t = self.trace
-        recent = self.losses[-MEAN_WINDOW:]
-        state = (
-            "going"
-            if self.goal is not None
-            else "running"
-            if self.running
-            else "stepping"
-            if self.queued
-            else "paused"
-        )
-        return StatusView(
-            step=self.steps_done,
-            num_steps=self.num_steps,
-            sentence_index=t.sentence_index if t else None,
-            num_sentences=len(self.runner.trainer.sentences),
-            lr=t.lr if t else None,
-            loss=t.loss if t else None,
-            mean_loss=statistics.fmean(recent) if recent else None,
-            mean_window=len(recent),
-            ms_per_step=(
-                None if self.deterministic or not self.step_ms else statistics.median(self.step_ms)
+        self.main.show_view(
+            self.view,
+            Activity(
+                state=self._state(), goal=self.goal, note=self.note, timings=not self.deterministic
             ),
-            nodes=t.nodes if t else None,
-            reference_nodes=t.reference_nodes if t else None,
-            state=state,
-            goal=self.goal,
-            note=self.note,
         )
 
-    def _watch_rows(self) -> list[WatchRow]:
-        params = self.runner.trainer.model.params
-        latest = {w.index: w.adam for w in self.trace.watched} if self.trace else {}
-        rows = []
-        for index in self.watched:
-            history = self.watch_history.get(index, ())
-            rows.append(
-                WatchRow(
-                    index=index,
-                    name=params.name_of(index),
-                    entry=latest.get(index),
-                    value=self.watch_values.get(index),
-                    m_history=tuple(e.m for e in history),
-                    v_history=tuple(e.v for e in history),
-                )
-            )
-        return rows
+    def _state(self) -> str:
+        if self.replaying:
+            return "rewinding"
+        if self.goal is not None:
+            return "going"
+        if self.running:
+            return "running"
+        return "stepping" if self.queued else "paused"
 
     def _unwatch(self, index: int) -> None:
-        if index in self.watched:
-            self.watched.remove(index)
+        if index in self.view.watched:
+            self.view.watched.remove(index)
             self.render_all()
-
-    async def _fetch_watch_values(self) -> None:
-        self.watch_values.update(await self.runner.values(self.watched))
-        self.render_all()
-
-    def _show_panel(self, panel: str) -> None:
-        """In the compact layout one panel shows at a time; in the wide one, all do and
-        the chosen one takes focus (the map and the inspector have keys of their own)."""
-        self.panel = panel
-        for pid in PANELS:
-            self.query_one(f"#{pid}").set_class(pid == panel, "-current")
-        for row in self.query(".panel-row"):
-            row.set_class(bool(row.query(f"#{panel}")), "-current")
-        tabs = self.query_one(Tabs)
-        if tabs.active != f"tab-{panel}":
-            tabs.active = f"tab-{panel}"
-        target = self.query_one(f"#{panel}")
-        if target.can_focus:
-            target.focus()
-        else:
-            self.set_focus(None)  # arrows select positions again
-        self.call_after_refresh(self.render_all)  # at the size it has now it is shown
 
 
 def default_watch(trainer: Trainer) -> list[int]:
@@ -434,8 +434,3 @@ def default_watch(trainer: Trainer) -> list[int]:
     words = list(dict.fromkeys(sentence.split(" ")))[:2]
     names = [f"token_embedding[{w}][0]" for w in words] + ["layers.0.attention.query[0][0]"]
     return [params.index_of(name) for name in names]
-
-
-def guess_loss(vocab_size: int) -> float:
-    """The loss of guessing uniformly: -ln(1/vocab) = ln(vocab). (For display only.)"""
-    return math.log(vocab_size)

@@ -1,4 +1,4 @@
-"""Runs the trainer off the event loop: every call goes to one background thread, in
+"""Runs the training off the event loop: every call goes to one background thread, in
 order, so steps never overlap and nothing reads the model while a step changes it."""
 
 from __future__ import annotations
@@ -8,6 +8,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from core.history import HistoryPolicy, Rewind
+from core.modelfile import save_model
+from core.runfile import save_run
+from core.timeline import Timeline
 from core.trace import StepTrace
 from core.trainer import Trainer
 
@@ -15,27 +19,39 @@ T = TypeVar("T")
 
 
 class TrainingRunner:
-    """The debugger's handle on a Trainer."""
+    """The debugger's handle on a training run (a Trainer with its history)."""
 
-    def __init__(self, trainer: Trainer) -> None:
+    def __init__(self, trainer: Trainer, policy: HistoryPolicy | None = None) -> None:
+        self.timeline = Timeline(trainer, policy)
         self.trainer = trainer
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="train")
 
-    async def call(self, fn: Callable[[Trainer], T]) -> T:
-        """Run `fn(trainer)` on the training thread, after whatever is queued before it."""
+    async def call(self, fn: Callable[[], T]) -> T:
+        """Run `fn()` on the training thread, after whatever is queued before it."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, self.trainer)
+        return await loop.run_in_executor(self._executor, fn)
 
     async def step(self, watch: Sequence[int]) -> StepTrace:
         watched = tuple(watch)
-        return await self.call(lambda trainer: trainer.step(watched))
+        return await self.call(lambda: self.timeline.step(watched))
+
+    async def rewind(self, target: int) -> Rewind:
+        """Restore the state from which step `target` is reached (see Timeline)."""
+        return await self.call(lambda: self.timeline.begin_rewind(target))
 
     async def values(self, indices: Sequence[int]) -> dict[int, float]:
         """Current values of some parameters (read between steps)."""
         wanted = tuple(indices)
-        return await self.call(
-            lambda trainer: {i: float(trainer.model.params.data[i]) for i in wanted}
-        )
+        data = self.trainer.model.params.data
+        return await self.call(lambda: {i: float(data[i]) for i in wanted})
+
+    async def save_run(
+        self, path: str, watch: Sequence[str], conditions: Sequence[str], losses: Sequence[float]
+    ) -> None:
+        await self.call(lambda: save_run(path, self.trainer, watch, conditions, losses))
+
+    async def export_model(self, path: str) -> None:
+        await self.call(lambda: save_model(self.trainer.model, path))
 
     def shutdown(self) -> None:
         # A step in flight finishes on its own; don't wait for it to quit.
