@@ -160,3 +160,23 @@ def test_a_non_finite_loss_stops_training_with_a_message_and_no_traceback(
     saved = tmp_path / "model.json"
     err = error_of(capsys, ["train", "--data", corpus, "--save", str(saved)])
     assert "the loss is inf" in err and not saved.exists()
+
+
+def test_resuming_a_damaged_run_file_says_so_before_the_ui_starts(tmp_path, capsys):
+    bad = tmp_path / "run.json"
+    bad.write_text('{"format": "microgpt-run", "version": 1, "corpus": ')
+    assert "may be truncated" in error_of(capsys, ["--resume", str(bad)])
+
+
+def test_resuming_on_another_corpus_names_both(tmp_path, corpus, capsys):
+    from core.corpus import load_corpus
+    from core.runfile import save_run
+    from core.trainer import Trainer
+
+    trainer = Trainer(load_corpus(corpus), seed=1)
+    trainer.step()
+    save_run(tmp_path / "run.json", trainer, [], [], [0.0])
+    other = tmp_path / "other.txt"
+    other.write_text("we eat\n")
+    err = error_of(capsys, ["--resume", str(tmp_path / "run.json"), "--data", str(other)])
+    assert "corpus.txt" in err and "other.txt" in err

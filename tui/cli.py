@@ -22,8 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal debugger for training the tiny GPT of 'LLMs, the Hard Way'. "
         "Run alone to open the debugger.",
     )
-    _add_run_options(parser)
+    _add_run_options(parser, data_default=None)
     parser.add_argument("--model", metavar="FILE", help="start from a saved model")
+    parser.add_argument("--resume", metavar="FILE", help="continue a run saved with s")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train headless, with a progress bar")
@@ -71,11 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
+def _add_run_options(
+    parser: argparse.ArgumentParser, data_default: str | None = str(DEFAULT_CORPUS)
+) -> None:
     parser.add_argument(
         "--data",
         metavar="PATH",
-        default=str(DEFAULT_CORPUS),
+        default=data_default,
         help="corpus: one sentence per line (default: the bundled corpus)",
     )
     parser.add_argument(

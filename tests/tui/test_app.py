@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -85,12 +86,12 @@ async def test_arrows_select_the_position_shown_in_the_distribution(trainer):
     async with app.run_test(size=(120, 40)) as pilot:
         await steps(pilot, app, 1)
         await pilot.press("right", "right")
-        assert app.selected == 2
+        assert app.view.selected == 2
         chart = app.query_one(DistributionChart)
         assert chart.border_title == "Next word at position 2"
         assert app.trace.positions[2].target_word in text_of(chart)
         await pilot.press("left")
-        assert app.selected == 1
+        assert app.view.selected == 1
 
 
 async def test_the_map_counts_the_rows_that_got_a_gradient(trainer):
@@ -152,16 +153,16 @@ async def test_w_adds_a_watched_parameter_through_the_picker(trainer):
         await pilot.press("w")
         await pilot.press(*"token_embedding[dog][1]", "enter")
         await pilot.pause()
-        assert app.watched == [trainer.model.params.index_of("token_embedding[dog][1]")]
+        assert app.view.watched == [trainer.model.params.index_of("token_embedding[dog][1]")]
         assert "token_embedding[dog][1]" in text_of(app.query_one(AdamInspector))
 
 
 async def test_x_removes_the_selected_watch(trainer):
     app = make_app(trainer)
     async with app.run_test(size=(120, 40)) as pilot:
-        first = app.watched[0]
+        first = app.view.watched[0]
         await pilot.press("x")
-        assert first not in app.watched and len(app.watched) == 2
+        assert first not in app.view.watched and len(app.view.watched) == 2
 
 
 async def test_e_toggles_the_embedding_map_mode(trainer):
@@ -244,3 +245,135 @@ async def test_the_palette_offers_the_actions(trainer):
     async with app.run_test(size=(120, 40)):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Step", "Run / pause", "Go to step…", "Watch a parameter…"} <= titles
+
+
+async def test_b_steps_back_and_shows_the_previous_trace_again(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 4)
+        third = app.view.losses[2]
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.steps_done == 3 and not app.is_training)
+        assert app.trace.step == 2 and app.trace.loss == third
+        assert len(app.view.losses) == 3 and trainer.step_index == 3
+
+
+async def test_stepping_forward_after_going_back_gives_the_same_trace(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 3)
+        original = app.trace
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.steps_done == 2 and not app.is_training)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.steps_done == 3 and not app.is_training)
+        assert app.trace == original
+
+
+async def test_g_goes_back_to_an_earlier_step_by_replaying(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g", "2", "5", "enter")
+        await wait_for(pilot, lambda: app.steps_done == 25 and not app.is_training)
+        loss_12 = app.view.losses[11]
+        await pilot.press("g", "1", "2", "enter")
+        await wait_for(pilot, lambda: app.steps_done == 12 and not app.is_training)
+        assert app.trace.loss == loss_12 and len(app.view.losses) == 12
+
+
+async def test_going_back_past_the_oldest_kept_state_is_refused(tiny_corpus):
+    from core.history import HistoryPolicy
+
+    policy = HistoryPolicy(fine_every=2, fine_span=2, coarse_every=4, max_coarse=1, traces=2)
+    app = DebuggerApp(Trainer(tiny_corpus, seed=1), deterministic=True, policy=policy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g", "9", "enter")
+        await wait_for(pilot, lambda: app.steps_done == 9 and not app.is_training)
+        await pilot.press("g", "1", "enter")
+        await wait_for(pilot, lambda: "cannot go back to step 1" in app.note)
+        assert app.steps_done == 9
+
+
+async def test_u_runs_until_a_condition_holds_and_says_why(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("u", *"grad sun", "enter", "enter")
+        await wait_for(pilot, lambda: app.steps_done > 0 and not app.is_training)
+        assert "sun" in app.trace.words[: app.trace.n]
+        assert app.note.startswith("paused: sun's embedding row got a gradient")
+        assert [c.text for c in app.view.conditions] == ["grad sun"]
+
+
+async def test_a_condition_that_cannot_be_read_says_why(trainer):
+    from tui.screens.run_until import RunUntilScreen
+
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("u", *"grad unicorn", "enter")
+        assert isinstance(app.screen, RunUntilScreen)
+        assert "'unicorn' is not a word" in str(app.screen.query_one("#until-error").render())
+
+
+async def test_a_nan_weight_pauses_before_the_update_and_names_the_matrix(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        index = trainer.model.params.index_of("layers.0.mlp.output[3][9]")
+        trainer.model.params.data[index] = float("nan")
+        m_before = trainer.adam.m.copy()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "non-finite" in app.note and not app.is_training)
+        assert "layers.0.mlp.output" in app.note and app.steps_done == 1
+        assert (trainer.adam.m == m_before).all() and not app.running
+
+
+async def test_s_saves_the_run_and_m_exports_the_model(trainer, tmp_path):
+    from core.modelfile import load_model
+    from core.runfile import load_run
+
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 2)
+        run_file, model_file = tmp_path / "run.json", tmp_path / "model.json"
+        await pilot.press("s", "ctrl+u", *str(run_file), "enter")
+        await wait_for(pilot, lambda: run_file.exists())
+        await pilot.press("m", "ctrl+u", *str(model_file), "enter")
+        await wait_for(pilot, lambda: model_file.exists())
+    assert load_run(run_file).trainer.step_index == 2
+    assert load_model(model_file).params.data.tolist() == trainer.model.params.data.tolist()
+
+
+async def test_a_resumed_run_continues_where_it_was_saved(trainer, tiny_corpus, tmp_path):
+    from core.runfile import load_run, save_run
+
+    twin = Trainer(tiny_corpus, seed=1)
+    losses = [twin.step().loss for _ in range(3)]
+    save_run(tmp_path / "run.json", twin, ["token_embedding[cat][0]"], ["loss < 0.5"], losses)
+    run = load_run(tmp_path / "run.json")
+    app = DebuggerApp(run.trainer, deterministic=True, losses=run.losses, conditions=run.conditions)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.steps_done == 3 and app.note == "resumed at step 3"
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.steps_done == 4 and not app.is_training)
+        assert app.trace == twin.step(app.view.step_watch())
+
+
+async def test_help_lists_every_key_including_the_hidden_ones(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        from rich.console import Console
+
+        from tui.screens.help import keys_table
+
+        console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+        console.print(keys_table(app.screen.listed))
+        keys = console.export_text()
+        for described in (
+            "select the previous position",
+            "stop running",
+            "show the loss panel",
+            "run until a condition holds",
+            "watch a parameter",
+        ):
+            assert described in keys

@@ -12,7 +12,8 @@ from textual.widgets import Input, Label
 
 
 class GotoScreen(ModalScreen[int | None]):
-    """Enter a step number; training runs there with progress (esc cancels)."""
+    """Enter a step number: forward, training runs there with progress; back, the run
+    returns to that step (esc cancels either)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "Input"
@@ -24,7 +25,9 @@ class GotoScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="goto-box"):
-            yield Label(f"Go to step (now {self.current:,} of {self.num_steps:,}):")
+            yield Label(
+                f"Go to step, forward or back (now {self.current:,} of {self.num_steps:,}):"
+            )
             yield Input(placeholder="e.g. 500", id="goto-input", type="integer")
             yield Label("", id="goto-error")
 
@@ -35,8 +38,8 @@ class GotoScreen(ModalScreen[int | None]):
             error.update("type a whole number of steps")
             return
         target = int(text)
-        if not 1 <= target <= self.num_steps:
-            error.update(f"the schedule has steps 1 to {self.num_steps:,}")
+        if not 0 <= target <= self.num_steps:
+            error.update(f"the schedule has steps 0 (the start) to {self.num_steps:,}")
             return
         self.dismiss(target)
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Markdown, Static
 
 ABOUT = """
 ## Where the numbers come from
@@ -28,6 +29,16 @@ ABOUT = """
 - **Adam**: m and v are running means of the gradient and its square; m̂ and v̂ correct
   their start-up bias; the update is `lr · m̂ / (√v̂ + 1e-8)`.
 
+## Going back, and running until
+- **b** restores the exact state before the last step; **g** goes to any step, forward or
+  back. Stepping forward again gives the very same traces (training is deterministic: the
+  past is kept as snapshots every 10 steps nearby and every 250 steps farther, and replayed).
+- **u** lists conditions such as `loss < 3.2`, `loss > 2x mean`, `p(cat) < 1%`, `grad cat`,
+  `m flips token_embedding[cat][0]`; a run pauses when one holds. NaN or infinity always
+  pause, before the update, naming where they appeared.
+- **s** saves the whole run (resume with `microgpt --resume FILE`); **m** exports the model
+  in the tutorial's format.
+
 Every number is computed by this program's own scalar autograd engine, bit for bit as the
 tutorial's TypeScript program computes it.
 """
@@ -36,7 +47,7 @@ tutorial's TypeScript program computes it.
 class HelpScreen(ModalScreen[None]):
     """The keys and what the panels show."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
 
     def __init__(self, bindings: Sequence[Binding]) -> None:
         super().__init__()
@@ -44,23 +55,32 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Markdown(keys_markdown(self.listed) + ABOUT)
+            yield Static(keys_table(self.listed), id="help-keys")
+            yield Markdown(ABOUT)
 
-    def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
+    def action_close(self) -> None:
         self.dismiss(None)
 
 
-def keys_markdown(bindings: Sequence[Binding]) -> str:
-    rows = ["# Keys", "", "| key | does |", "| --- | --- |"]
+def keys_table(bindings: Sequence[Binding]) -> Table:
+    table = Table(
+        title="Keys",
+        title_justify="left",
+        title_style="bold",
+        box=None,
+        padding=(0, 2, 0, 0),
+        show_header=False,
+    )
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
     for binding in bindings:
         keys = " or ".join(_key_name(k) for k in binding.key.split(","))
-        rows.append(f"| {keys} | {binding.description} |")
-    rows.append("| tab | moves focus between panels |")
-    rows.append("| ctrl+p | the command palette: every action by name |")
-    return "\n".join(rows) + "\n"
+        table.add_row(keys, binding.tooltip or binding.description)
+    table.add_row("tab", "move focus between panels")
+    table.add_row("ctrl+p", "the command palette: every action by name")
+    return table
 
 
 def _key_name(key: str) -> str:
-    return {"question_mark": "?", "space": "space", "left": "←", "right": "→", "escape": "esc"}.get(
-        key.strip(), key.strip()
-    )
+    names = {"question_mark": "?", "space": "space", "left": "←", "right": "→", "escape": "esc"}
+    return names.get(key.strip(), key.strip())

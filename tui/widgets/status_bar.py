@@ -35,9 +35,12 @@ class StatusView:
     """The step a "go to" is heading for."""
     note: str = ""
     """A short message (e.g. why training paused)."""
+    conditions: tuple[str, ...] = ()
+    """Active run-until conditions, as text."""
 
 
 _STATE_MARK = {
+    "rewinding": "⏪ going back to step",
     "paused": "⏸ paused",
     "running": "▶ running",
     "stepping": "▶ stepping",
@@ -68,7 +71,7 @@ def render_status(v: StatusView) -> Text:
     text.append("\n")
     state = _STATE_MARK.get(v.state, v.state)
     text.append(state, style="bold reverse" if v.state != "paused" else "bold")
-    if v.state == "going" and v.goal is not None:
+    if v.state in ("going", "rewinding") and v.goal is not None:
         done = max(0, min(v.step, v.goal))
         text.append(f" {v.goal:,}  {_bar(done, v.goal)}  (esc cancels)")
     if v.ms_per_step is not None:
@@ -77,6 +80,8 @@ def render_status(v: StatusView) -> Text:
         text.append(
             f"  ·  graph {v.nodes:,} nodes ({v.reference_nodes:,} primitive ops)", style="dim"
         )
+    if v.conditions:
+        text.append("  ·  until: " + " · ".join(v.conditions), style="cyan")
     if v.note:
         text.append(f"  ·  ⚠ {v.note}", style="bold yellow")
     return text
