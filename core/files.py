@@ -16,14 +16,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     """Write `text` to a temporary file beside `path`, flush it to disk, then rename it
     over `path`: a crash at any moment leaves either the old file or the new one."""
     target = Path(path)
-    try:
-        fd, temp = tempfile.mkstemp(
-            prefix=f".{target.name}.",
-            suffix=".tmp",
-            dir=target.parent if str(target.parent) else ".",
-        )
-    except OSError as err:
-        raise MicrogptError(f"cannot write {path}: {err.strerror}") from None
+    fd, temp = _temporary_beside(target)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -43,14 +36,7 @@ def replacing_stream(path: str | Path) -> Iterator[TextIO]:
     that replaces `path` when the block ends, however it ends (an interrupted run keeps
     the lines of the steps it completed; `path` never holds a half-written line)."""
     target = Path(path)
-    try:
-        fd, temp = tempfile.mkstemp(
-            prefix=f".{target.name}.",
-            suffix=".tmp",
-            dir=target.parent if str(target.parent) else ".",
-        )
-    except OSError as err:
-        raise MicrogptError(f"cannot write {path}: {err.strerror}") from None
+    fd, temp = _temporary_beside(target)
     stream = os.fdopen(fd, "w", encoding="utf-8")
     try:
         yield stream
@@ -59,3 +45,16 @@ def replacing_stream(path: str | Path) -> Iterator[TextIO]:
         os.fsync(stream.fileno())
         stream.close()
         os.replace(temp, target)
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new temporary file in the target's folder (a rename within one file system is
+    atomic), hidden by its leading dot."""
+    try:
+        return tempfile.mkstemp(
+            prefix=f".{target.name}.",
+            suffix=".tmp",
+            dir=target.parent if str(target.parent) else ".",
+        )
+    except OSError as err:
+        raise MicrogptError(f"cannot write {target}: {err.strerror}") from None
