@@ -7,6 +7,7 @@ thread (`TrainingRunner`); the event loop stays free, so keys work while a step 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
 from typing import ClassVar, cast
@@ -116,6 +117,7 @@ class DebuggerApp(App[None]):
         self.replaying = False  # going back: replaying steps already seen
         self.note = ""
         self._trainer_loop: Worker[None] | None = None
+        self._rewinding = asyncio.Lock()
         self._last_render = 0.0
         self._render_timer: Timer | None = None
 
@@ -168,10 +170,12 @@ class DebuggerApp(App[None]):
         self.push_screen(GotoScreen(self.steps_done, self.num_steps), go)
 
     def action_step_back(self) -> None:
-        if self.steps_done == 0:
+        # During a replay, count from where it is heading, not from the step on screen.
+        base = self.goal if self.replaying and self.goal is not None else self.steps_done
+        if base == 0:
             self.notify("already at the start: step 0", severity="warning")
             return
-        self.run_worker(self._rewind(self.steps_done - 1), group="rewind", exit_on_error=False)
+        self.run_worker(self._rewind(base - 1), group="rewind", exit_on_error=False)
 
     def action_run_until(self) -> None:
         trainer = self.runner.trainer
@@ -339,23 +343,25 @@ class DebuggerApp(App[None]):
         self.post_message(TrainingStopped(reason))
 
     async def _rewind(self, target: int) -> None:
-        """Back to `target` steps done: restore the snapshot before it, then replay."""
-        self.running, self.goal, self.queued = False, None, 0
-        if self._trainer_loop is not None:
-            await self._trainer_loop.wait()  # the step in flight finishes first
-        try:
-            rewind = await self.runner.rewind(target)
-        except MicrogptError as error:
-            self.note = str(error)
-            self.notify(str(error), severity="error", timeout=10)
+        """Back to `target` steps done: restore the snapshot before it, then replay.
+        Rewinds take turns: a newer one waits for an older one to be under way."""
+        async with self._rewinding:
+            self.running, self.goal, self.queued = False, None, 0
+            if self._trainer_loop is not None:
+                await self._trainer_loop.wait()  # the step in flight finishes first
+            try:
+                rewind = await self.runner.rewind(target)
+            except MicrogptError as error:
+                self.note = str(error)
+                self.notify(str(error), severity="error", timeout=10)
+                self.render_all()
+                return
+            self.view.rewound(rewind.state.step_index, rewind.trace)
+            self.note = ""
+            if rewind.replay:
+                self.goal, self.replaying = target, True
+                self._drive()
             self.render_all()
-            return
-        self.view.rewound(rewind.state.step_index, rewind.trace)
-        self.note = ""
-        if rewind.replay:
-            self.goal, self.replaying = target, True
-            self._drive()
-        self.render_all()
 
     @on(StepTaken)
     def _step_taken(self, event: StepTaken) -> None:

@@ -377,3 +377,17 @@ async def test_help_lists_every_key_including_the_hidden_ones(trainer):
             "watch a parameter",
         ):
             assert described in keys
+
+
+async def test_pressing_b_repeatedly_goes_back_one_step_per_press(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g", "3", "0", "enter")
+        await wait_for(pilot, lambda: app.steps_done == 30 and not app.is_training)
+        expected = app.view.losses[:25]
+        await pilot.press(*"bbbbb")
+        await wait_for(
+            pilot, lambda: app.steps_done == 25 and not app.is_training and not app.replaying
+        )
+        await pilot.pause(0.2)
+        assert app.steps_done == 25 and app.view.losses == expected
