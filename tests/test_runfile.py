@@ -68,8 +68,10 @@ def test_a_damaged_run_file_gives_a_clear_message(tmp_path, corpus_path, damage)
         path.write_text(json.dumps(obj))
     else:
         path.write_text(json.dumps({"config": {}, "weights": []}))
+    damaged = path.read_bytes()
     with pytest.raises(RunFileError, match=r"run\.json"):
         load_run(path)
+    assert path.read_bytes() == damaged  # reading a bad file changes nothing
 
 
 SAVER = """

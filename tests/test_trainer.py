@@ -119,3 +119,11 @@ def test_a_step_leaves_no_reference_cycles_for_the_collector(corpus):
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_a_model_whose_config_does_not_fit_the_corpus_is_refused(corpus):
+    from core.errors import ModelFileError
+    from core.model import GPTConfig, Model
+
+    with pytest.raises(ModelFileError, match="does not fit"):
+        Trainer(corpus, seed=1, model=Model(GPTConfig(vocab_size=99)))

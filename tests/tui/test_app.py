@@ -391,3 +391,20 @@ async def test_pressing_b_repeatedly_goes_back_one_step_per_press(trainer):
         )
         await pilot.pause(0.2)
         assert app.steps_done == 25 and app.view.losses == expected
+
+
+async def test_conditions_are_listed_and_removable(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(
+            "u", *"loss < 1", "enter", *"grad cat", "enter", "up", "tab", "delete", "escape"
+        )
+        assert [c.text for c in app.view.conditions] == ["grad cat"]
+        assert not app.is_training  # esc closes without running
+
+
+async def test_typing_x_in_a_condition_types_it(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("u", *"loss > 2x mean", "enter", "escape")
+        assert [c.text for c in app.view.conditions] == ["loss > 2x mean"]

@@ -31,7 +31,7 @@ class RunUntilScreen(ModalScreen[RunUntil]):
     AUTO_FOCUS = "Input"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
-        Binding("delete,ctrl+x", "remove", "Remove selected"),
+        Binding("delete,x", "remove", "Remove selected"),  # reach the screen from the list
         Binding("up", "highlight(-1)", show=False),
         Binding("down", "highlight(1)", show=False),
     ]
@@ -76,6 +76,8 @@ class RunUntilScreen(ModalScreen[RunUntil]):
 
     def action_remove(self) -> None:
         options = self.query_one(OptionList)
+        if self.focused is not options:
+            return  # in the input, these keys edit the text
         if options.highlighted is not None and self.conditions:
             del self.conditions[options.highlighted]
             self._refresh_list()
