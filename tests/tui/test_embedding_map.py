@@ -1,12 +1,16 @@
 """The embedding gradient map, alone in a test app, read back as the text it displays."""
 
 import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from core.corpus import Corpus, load_corpus
 from core.tokenizer import Tokenizer
+from core.trace import StepTrace
 from tui.widgets.embedding_map import EmbeddingGradMap
 
 GRADIENT_GLYPHS = set("░▒▓█")
@@ -15,6 +19,19 @@ GRADIENT_GLYPHS = set("░▒▓█")
 class Harness(App[None]):
     def compose(self) -> ComposeResult:
         yield EmbeddingGradMap()
+
+
+@asynccontextmanager
+async def showing(
+    trace: StepTrace | None, words: Sequence[str], size: tuple[int, int] = (80, 30)
+) -> AsyncIterator[tuple[Pilot, EmbeddingGradMap]]:
+    """A harness showing `trace` in the map, ready to read."""
+    async with Harness().run_test(size=size) as pilot:
+        widget = pilot.app.query_one(EmbeddingGradMap)
+        widget.set_vocabulary(words, 16)
+        widget.show(trace)
+        await pilot.pause()
+        yield pilot, widget
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +66,7 @@ def tiny_cells(widget: EmbeddingGradMap) -> str:
 
 async def test_counts_line_says_how_many_rows_got_a_gradient(wide_traces, wide_words):
     trace = wide_traces[2]
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(trace)
-        await pilot.pause()
+    async with showing(trace, wide_words, (80, 30)) as (_pilot, widget):
         assert screen_lines(widget)[0].startswith(
             f"{len(trace.token_rows)} of 597 rows got a gradient"
         )
@@ -62,21 +75,13 @@ async def test_counts_line_says_how_many_rows_got_a_gradient(wide_traces, wide_w
 async def test_counts_line_counts_rows_moved_by_momentum_alone(wide_traces, wide_words):
     trace = wide_traces[2]
     alone = len(set(trace.token_rows_moved) - {r.row for r in trace.token_rows})
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(trace)
-        await pilot.pause()
+    async with showing(trace, wide_words, (80, 30)) as (_pilot, widget):
         assert f"{alone} moved by momentum alone" in screen_lines(widget)[0]
 
 
 async def test_listing_names_the_rows_that_got_a_gradient(wide_traces, wide_words):
     trace = wide_traces[0]  # six rows: they all fit in 80 columns
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(trace)
-        await pilot.pause()
+    async with showing(trace, wide_words, (80, 30)) as (_pilot, widget):
         items = screen_lines(widget)[1].rstrip().split(" · ")
         listed = {tuple(item.rsplit(" ", 1)) for item in items}
         assert listed == {(r.label, str(r.row)) for r in trace.token_rows}
@@ -84,22 +89,14 @@ async def test_listing_names_the_rows_that_got_a_gradient(wide_traces, wide_word
 
 async def test_long_listing_says_how_many_more(wide_traces, wide_words):
     trace = wide_traces[2]  # twelve rows
-    async with Harness().run_test(size=(40, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(trace)
-        await pilot.pause()
+    async with showing(trace, wide_words, (40, 30)) as (_pilot, widget):
         *shown, more = screen_lines(widget)[1].rstrip().split(" · ")
         assert more == f"+{len(trace.token_rows) - len(shown)} more"
 
 
 async def test_row_with_a_gradient_shows_a_gradient_glyph(tiny_traces, tiny_words):
     trace = tiny_traces[2]
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(tiny_words, 16)
-        widget.show(trace)
-        await pilot.pause()
+    async with showing(trace, tiny_words, (80, 30)) as (_pilot, widget):
         cells = tiny_cells(widget)
         assert {cells[r.row] for r in trace.token_rows} <= GRADIENT_GLYPHS
         assert sum(c in GRADIENT_GLYPHS for c in cells) == len(trace.token_rows)
@@ -108,22 +105,14 @@ async def test_row_with_a_gradient_shows_a_gradient_glyph(tiny_traces, tiny_word
 async def test_strongest_gradient_gets_the_full_block(tiny_traces, tiny_words):
     trace = tiny_traces[2]
     strongest = max(trace.token_rows, key=lambda r: r.norm).row
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(tiny_words, 16)
-        widget.show(trace)
-        await pilot.pause()
+    async with showing(trace, tiny_words, (80, 30)) as (_pilot, widget):
         assert tiny_cells(widget)[strongest] == "█"
 
 
 async def test_untouched_row_shows_no_gradient_glyph(tiny_traces, tiny_words):
     trace = tiny_traces[0]
     untouched = [r for r, hits in enumerate(trace.token_row_hits) if hits == 0]
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(tiny_words, 16)
-        widget.show(trace)
-        await pilot.pause()
+    async with showing(trace, tiny_words, (80, 30)) as (_pilot, widget):
         assert {tiny_cells(widget)[r] for r in untouched} == {"·"}
 
 
@@ -131,21 +120,13 @@ async def test_row_moved_by_momentum_alone_shows_the_momentum_glyph(tiny_traces,
     trace = tiny_traces[1]
     alone = set(trace.token_rows_moved) - {r.row for r in trace.token_rows}
     assert alone, "the second step should move rows of the first by momentum"
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(tiny_words, 16)
-        widget.show(trace)
-        await pilot.pause()
+    async with showing(trace, tiny_words, (80, 30)) as (_pilot, widget):
         assert {tiny_cells(widget)[r] for r in alone} == {"•"}
 
 
 async def test_positions_past_the_sentence_show_no_gradient(wide_traces, wide_words):
     trace = wide_traces[0]  # n = 6 of 16 positions
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(trace)
-        await pilot.pause()
+    async with showing(trace, wide_words, (80, 30)) as (_pilot, widget):
         cells = position_cells(widget)
         assert sorted(cells) == list(range(16))
         assert {cells[p] for p in range(trace.n)} <= GRADIENT_GLYPHS
@@ -153,11 +134,7 @@ async def test_positions_past_the_sentence_show_no_gradient(wide_traces, wide_wo
 
 
 async def test_narrow_map_puts_the_positions_below_the_grid(wide_traces, wide_words):
-    async with Harness().run_test(size=(36, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(wide_traces[2])
-        await pilot.pause()
+    async with showing(wide_traces[2], wide_words, (36, 30)) as (_pilot, widget):
         lines = screen_lines(widget)
         assert all(len(line) == 36 for line in lines)
         assert any(line.startswith("pos  0") for line in lines)
@@ -165,11 +142,7 @@ async def test_narrow_map_puts_the_positions_below_the_grid(wide_traces, wide_wo
 
 
 async def test_toggling_the_mode_switches_to_hit_counts(wide_traces, wide_words):
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(wide_traces[2])
-        await pilot.pause()
+    async with showing(wide_traces[2], wide_words, (80, 30)) as (pilot, widget):
         widget.toggle_mode()
         await pilot.pause()
         assert widget.mode == "cumulative"
@@ -215,11 +188,7 @@ async def test_hit_count_cells_grow_darker_with_hits(tiny_traces, tiny_words):
 
 
 async def test_arrow_keys_move_the_cursor_to_the_next_word(wide_traces, wide_words):
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(wide_traces[2])
-        await pilot.pause()
+    async with showing(wide_traces[2], wide_words, (80, 30)) as (pilot, widget):
         await pilot.press("right", "right")
         assert details(widget).startswith(f"▸ {wide_words[2]} (id 2) · no gradient")
 
@@ -239,11 +208,7 @@ async def test_details_line_gives_the_gradient_under_the_cursor(wide_traces, wid
 
 
 async def test_left_from_the_first_cell_wraps_to_bos(wide_traces, wide_words):
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(wide_traces[2])
-        await pilot.pause()
+    async with showing(wide_traces[2], wide_words, (80, 30)) as (pilot, widget):
         await pilot.press("left")
         assert widget.cursor == 596
         assert details(widget).startswith("▸ BOS (id 596)")
@@ -264,11 +229,7 @@ async def test_down_moves_a_whole_line_and_up_comes_back(wide_traces, wide_words
 
 
 async def test_up_from_the_top_line_wraps_to_the_bottom(wide_traces, wide_words):
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(wide_traces[2])
-        await pilot.pause()
+    async with showing(wide_traces[2], wide_words, (80, 30)) as (pilot, widget):
         await pilot.press("up")
         assert widget.cursor > 596 - 80
 
@@ -302,9 +263,5 @@ async def test_short_map_scrolls_to_keep_the_cursor_in_view(wide_traces, wide_wo
 
 
 async def test_map_before_any_step_shows_the_hint(wide_words):
-    async with Harness().run_test(size=(80, 30)) as pilot:
-        widget = pilot.app.query_one(EmbeddingGradMap)
-        widget.set_vocabulary(wide_words, 16)
-        widget.show(None)
-        await pilot.pause()
+    async with showing(None, wide_words, (80, 30)) as (_pilot, widget):
         assert any("no steps yet: press space" in line for line in screen_lines(widget))
