@@ -6,6 +6,7 @@ each position, mean cross-entropy, backward, Adam). `step()` returns a `StepTrac
 from __future__ import annotations
 
 import gc
+import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -159,31 +160,38 @@ class Trainer:
 
     def _check_finite(self, step: int, loss: Value, tokens: list[int]) -> None:
         params = self.model.params
-        where = None
+        if (
+            np.isfinite(params.data).all()
+            and math.isfinite(loss.data)
+            and np.isfinite(params.grad).all()
+        ):
+            return  # the usual case: one pass over each array, no search
+        where = self._where_non_finite(loss)
+        params.grad[:] = 0.0
+        raise NonFiniteError(
+            f"step {step + 1}: {where}; the update was not applied "
+            f'(sentence: "{self.tokenizer.decode(tokens[1:-1])}")'
+        )
+
+    def _where_non_finite(self, loss: Value) -> str:
+        """Where a NaN or infinity appeared: a weight first (it poisons everything after
+        it), else the loss, else a matrix's gradient."""
+        params = self.model.params
         for spec in params.specs:
             block = params.data[spec.offset : spec.offset + spec.size]
             bad = np.flatnonzero(~np.isfinite(block))
             if bad.size:
                 first = params.name_of(spec.offset + int(bad[0]))
-                where = (
+                return (
                     f"{spec.name} holds {bad.size} non-finite weight(s), first "
                     f"{first} = {block[bad[0]]}"
                 )
-                break
-        if where is None and not np.isfinite(loss.data):
-            where = f"the loss is {loss.data}"
-        if where is None:
-            for spec in params.specs:
-                block = params.grad[spec.offset : spec.offset + spec.size]
-                if not np.isfinite(block).all():
-                    where = f"the gradient of {spec.name} is not finite"
-                    break
-        if where is not None:
-            params.grad[:] = 0.0
-            raise NonFiniteError(
-                f"step {step + 1}: {where}; the update was not applied "
-                f'(sentence: "{self.tokenizer.decode(tokens[1:-1])}")'
-            )
+        if not math.isfinite(loss.data):
+            return f"the loss is {loss.data}"
+        for spec in params.specs:
+            if not np.isfinite(params.grad[spec.offset : spec.offset + spec.size]).all():
+                return f"the gradient of {spec.name} is not finite"
+        return "a value is not finite"
 
     def _trace(
         self,
