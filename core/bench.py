@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 
 from core.corpus import Corpus
 from core.naive import NaiveGPT
+from core.optimizer import AdamConfig
 from core.trainer import Trainer
 
 ENGINES = ("fused", "naive")
@@ -58,8 +59,6 @@ def run_benchmark(
     corpus: Corpus, seed: int, steps: int, engine: str = "fused", num_steps: int = 5000
 ) -> BenchResult:
     """Train `steps` steps from the start of the schedule and time each one."""
-    from core.optimizer import AdamConfig
-
     trainer = Trainer(corpus, seed, AdamConfig(num_steps=num_steps))
     gc.collect()
     gc.freeze()  # as the applications do: the long-lived model is never scanned again

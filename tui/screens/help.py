@@ -82,5 +82,5 @@ def keys_table(bindings: Sequence[Binding]) -> Table:
 
 
 def _key_name(key: str) -> str:
-    names = {"question_mark": "?", "space": "space", "left": "←", "right": "→", "escape": "esc"}
+    names = {"question_mark": "?", "left": "←", "right": "→", "escape": "esc"}
     return names.get(key.strip(), key.strip())
