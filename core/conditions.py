@@ -127,7 +127,9 @@ class MomentumFlips:
         return None
 
 
-_NUMBER = r"([0-9]*\.?[0-9]+(?:e-?[0-9]+)?)"
+# 4, 3.2, .5, 1e-3. Each digit can belong to one place only: `[0-9]*\.?[0-9]+` could split
+# a run of digits anywhere, and a long one that fails to match took quadratic time.
+_NUMBER = r"((?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e-?[0-9]+)?)"
 
 
 def parse_condition(text: str, tokenizer: Tokenizer, params: Parameters) -> Condition:

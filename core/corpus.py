@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import CorpusError
+from core.inputs import MB, read_bytes
+
+MAX_CORPUS_BYTES = 64 * MB  # 60 times the tutorial's corpus
 
 # The characters JavaScript's String.prototype.trim() removes.
 JS_WHITESPACE = (
@@ -47,7 +50,7 @@ DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "sentences.tx
 def load_corpus(path: str | Path = DEFAULT_CORPUS) -> Corpus:
     """Read and check a corpus file; a CorpusError says what is wrong and where."""
     name = str(path)
-    raw = _read_bytes(Path(path), name)
+    raw = read_bytes(path, "corpus", MAX_CORPUS_BYTES, CorpusError)
     if b"\x00" in raw:
         raise CorpusError(
             f"{name} looks like a binary file (it contains NUL bytes); "
@@ -63,23 +66,15 @@ def load_corpus(path: str | Path = DEFAULT_CORPUS) -> Corpus:
         ) from None
     sentences, numbers, warnings = _sentences(text, name)
     if not sentences:
+        if text.strip(JS_WHITESPACE):
+            raise CorpusError(
+                f"{name} has no sentences: its lines hold no words, only punctuation or "
+                "symbols; give a text file with one sentence per line"
+            )
         raise CorpusError(f"{name} has no sentences: it is empty or only blank lines")
     return Corpus(
         name, tuple(sentences), tuple(numbers), hashlib.sha256(raw).hexdigest(), tuple(warnings)
     )
-
-
-def _read_bytes(path: Path, name: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CorpusError(
-            f"{name}: no such file; give the path of a text file with one sentence per line"
-        ) from None
-    except IsADirectoryError:
-        raise CorpusError(f"{name} is a folder, not a file") from None
-    except OSError as err:
-        raise CorpusError(f"{name} cannot be read: {err.strerror}") from None
 
 
 def _sentences(text: str, name: str) -> tuple[list[str], list[int], list[str]]:
@@ -94,7 +89,7 @@ def _sentences(text: str, name: str) -> tuple[list[str], list[int], list[str]]:
         words = _SPACES.split(line)
         if " ".join(words) != line:
             spaced.append(number)
-        clean = [w for word in words for w in _WORD.findall(word)]
+        clean = _words(words)
         if clean != words:
             dropped = "".join(sorted(set(line) - set(" ".join(clean)) - set(" \t")))
             punctuated.append((number, dropped))
@@ -119,3 +114,18 @@ def _sentences(text: str, name: str) -> tuple[list[str], list[int], list[str]]:
 
 def _lines(numbers: list[int]) -> str:
     return "1 line" if len(numbers) == 1 else f"{len(numbers)} lines"
+
+
+def _words(pieces: list[str]) -> list[str]:
+    return [w for piece in pieces for w in _WORD.findall(piece)]
+
+
+def normalise_sentence(text: str) -> str:
+    """A sentence typed by the user (a prompt, a sentence to encode), read exactly as a
+    corpus line is read: trimmed, lowercased, single-spaced, punctuation dropped."""
+    return " ".join(_words(_SPACES.split(text.strip(JS_WHITESPACE).lower())))
+
+
+def is_word(text: str) -> bool:
+    """Whether the corpus reader could produce `text` as one word."""
+    return _WORD.fullmatch(text) is not None and text == text.lower()

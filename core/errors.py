@@ -3,6 +3,13 @@ word at fault and says what to do. The command line and the debugger show the me
 alone, never a traceback."""
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """`value` quoted for a message, cut to `limit` characters: a message names what is
+    wrong, it does not repeat a 100 KB entry."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class MicrogptError(Exception):
     """Something about the user's input that stops the work, explained."""
 

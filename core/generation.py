@@ -11,11 +11,13 @@ them up to and including the one whose probability carries the running total pas
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from core import jsmath
-from core.engine import js_divide
+from core.engine import Value, js_divide
 from core.errors import MicrogptError
 from core.model import KVCache, Model, gpt
 from core.rng import Mulberry32
@@ -33,8 +35,11 @@ class SamplingOptions:
     top_p: float = 1.0  # 1.0: off
 
     def __post_init__(self) -> None:
-        if not self.temperature > 0:
-            raise MicrogptError(f"--temperature must be above 0, not {self.temperature}")
+        if not (self.temperature > 0 and math.isfinite(self.temperature)):
+            raise MicrogptError(
+                f"--temperature must be a number above 0 (0.8 is the default), not "
+                f"{self.temperature}"
+            )
         if self.top_k < 0:
             raise MicrogptError(f"--top-k must be 0 (off) or more, not {self.top_k}")
         if not 0 < self.top_p <= 1:
@@ -48,12 +53,11 @@ def generate(
     count: int,
     options: SamplingOptions = SamplingOptions(),
     prompt: Sequence[int] = (),
-) -> list[str]:
-    """`count` sentences, each continuing `prompt` (word ids; empty: from scratch)."""
-    return [
-        tokenizer.decode(sample_tokens(model, tokenizer.bos, rng, options, prompt))
-        for _ in range(count)
-    ]
+) -> Iterator[str]:
+    """`count` sentences, one at a time, each continuing `prompt` (word ids; empty:
+    from scratch)."""
+    for _ in range(count):
+        yield tokenizer.decode(sample_tokens(model, tokenizer.bos, rng, options, prompt))
 
 
 def sample_tokens(
@@ -64,7 +68,7 @@ def sample_tokens(
     tokens = list(prompt)
     token = bos
     for pos in range(model.config.block_size):
-        logits = gpt(model, token, pos, cache)
+        logits = _logits(model, token, pos, cache)
         if pos < len(prompt):
             token = prompt[pos]  # the prompt is given, not drawn
             continue
@@ -73,6 +77,23 @@ def sample_tokens(
             break
         tokens.append(token)
     return tokens
+
+
+def _logits(model: Model, token: int, pos: int, cache: KVCache) -> list[Value]:
+    """The model's scores, or an error when its numbers overflow (weights too large)."""
+    try:
+        with np.errstate(all="ignore"):
+            logits = gpt(model, token, pos, cache)
+    except (OverflowError, ValueError, ZeroDivisionError):
+        logits = []
+    if not logits or not all(math.isfinite(v.data) for v in logits):
+        largest = float(np.max(np.abs(model.params.data))) if model.params.count else 0.0
+        raise MicrogptError(
+            f"the model's scores overflow at position {pos} (NaN or infinity; its largest "
+            f"weight is {largest:.3g}): it cannot generate; train it again or load "
+            "another model"
+        )
+    return logits
 
 
 def filtered_probs(logits: Sequence[float], options: SamplingOptions) -> list[float]:

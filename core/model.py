@@ -18,6 +18,9 @@ from core.primitives import embed, linear, rmsnorm, scale_down, softmax
 from core.rng import Mulberry32
 
 INIT_STD = 0.08  # every weight starts as a draw from N(0, 0.08)
+MAX_PARAMETERS = 4_000_000  # 63 times the tutorial's model: beyond the scalar engine's reach
+MAX_SIZE = {"nLayer": 64, "nEmbd": 4096, "blockSize": 4096, "nHead": 4096, "headDim": 4096}
+MAX_VOCABULARY = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,27 @@ class GPTConfig:
         for key, value in zip(self._REFERENCE_KEYS, self._values()):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"config {key} must be a positive whole number, not {value!r}")
+        for key, value in zip(self._REFERENCE_KEYS, self._values()):
+            most = MAX_SIZE.get(key, MAX_VOCABULARY)
+            if value > most:
+                raise ConfigError(f"config {key} is {value:,}; at most {most:,} is allowed")
         if self.n_head * self.head_dim != self.n_embd:
             raise ConfigError(
                 f"config nHead x headDim must equal nEmbd ({self.n_head} x {self.head_dim} "
                 f"!= {self.n_embd})"
             )
+        if self.parameter_count > MAX_PARAMETERS:
+            raise ConfigError(
+                f"config {self.to_reference()} has {self.parameter_count:,} parameters; "
+                f"microgpt builds models of at most {MAX_PARAMETERS:,}"
+            )
+
+    @property
+    def parameter_count(self) -> int:
+        """How many weights this shape has (computed, nothing allocated)."""
+        d = self.n_embd
+        per_layer = 4 * d * d + 2 * (4 * d * d)  # attention q, k, v, output; the MLP
+        return 2 * self.vocab_size * d + self.block_size * d + self.n_layer * per_layer
 
     def _values(self) -> tuple[int, ...]:
         return (

@@ -12,7 +12,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.params import MatrixSpec, Parameters, aliases_of, canonical_matrix_name
+from core.params import (
+    MatrixSpec,
+    Parameters,
+    aliases_of,
+    canonical_matrix_name,
+    is_number,
+    number_below,
+)
 
 FEW = 5  # entries listed after a matrix, as a taste of its names
 MORE = "…"  # marks a prefix that still needs a row or column
@@ -111,14 +118,14 @@ def _columns_first(spec: MatrixSpec, col_text: str | None) -> list[int]:
 
 
 def _row_named(spec: MatrixSpec, text: str) -> int | None:
-    if text.isdigit():
-        return int(text) if int(text) < spec.rows else None
+    if is_number(text):
+        return number_below(text, spec.rows)
     labels = _labels(spec)
     return labels.get(text, labels.get(text.lower())) if labels else None
 
 
 def _rows_starting(spec: MatrixSpec, text: str, limit: int) -> list[int]:
-    if spec.row_labels and not text.isdigit():
+    if spec.row_labels and not is_number(text):
         return _labelled_rows_starting(spec, text.lower(), limit)
     return [r for r in range(spec.rows) if str(r).startswith(text)][:limit]
 
@@ -243,7 +250,7 @@ def _score(query: str, name: str) -> float | None:
 def _score_forgiving(query: str, name: str) -> float | None:
     """The best score with one letter of `query` left out (a typo), ranked below any
     clean match."""
-    if len(query) < 3:
+    if not 3 <= len(query) <= len(name) + 1:  # longer: no letter left out makes it fit
         return None
     best = None
     for k in range(len(query)):

@@ -104,10 +104,10 @@ class Parameters:
             )
         spec = self.spec_named(match["matrix"])
         row = _row_number(spec, match["row"])
-        col = int(match["col"])
-        if not 0 <= col < spec.cols:
+        col = number_below(match["col"], spec.cols)
+        if col is None:
             raise ParameterNameError(
-                f"column {col} is outside {spec.name}'s 0..{spec.cols - 1} in '{name}'"
+                f"column {match['col']} is outside {spec.name}'s 0..{spec.cols - 1} in '{name}'"
             )
         return spec.offset + row * spec.cols + col
 
@@ -120,7 +120,7 @@ class Parameters:
         raise ParameterNameError(f"no matrix is called '{name}'; the matrices are: {known}")
 
 
-_NAME = re.compile(r"(?P<matrix>[A-Za-z_][\w.]*)\[(?P<row>[^\]]+)\]\[(?P<col>\d+)\]")
+_NAME = re.compile(r"(?P<matrix>[A-Za-z_][\w.]*)\[(?P<row>[^\]]+)\]\[(?P<col>[0-9]+)\]")
 
 # Karpathy's and the reference's names for the same matrices.
 _ALIASES = {"wte": "token_embedding", "wpe": "position_embedding", "lm_head": "output"}
@@ -158,13 +158,27 @@ def aliases_of(canonical: str) -> tuple[str, ...]:
 
 def _row_number(spec: MatrixSpec, text: str) -> int:
     text = text.strip()
-    if text.isdigit():
-        row = int(text)
-    elif spec.row_labels and text in spec.row_labels:
-        row = spec.row_labels.index(text)
-    else:
-        what = "a word of the vocabulary or a row number" if spec.row_labels else "a row number"
-        raise ParameterNameError(f"row '{text}' of {spec.name} must be {what}")
-    if not 0 <= row < spec.rows:
-        raise ParameterNameError(f"row {row} is outside {spec.name}'s 0..{spec.rows - 1}")
-    return row
+    if is_number(text):
+        row = number_below(text, spec.rows)
+        if row is None:
+            raise ParameterNameError(f"row {text} is outside {spec.name}'s 0..{spec.rows - 1}")
+        return row
+    if spec.row_labels and text in spec.row_labels:
+        return spec.row_labels.index(text)
+    what = "a word of the vocabulary or a row number" if spec.row_labels else "a row number"
+    raise ParameterNameError(f"row '{text}' of {spec.name} must be {what}")
+
+
+def is_number(text: str) -> bool:
+    """Whether `text` is written as a row or column number: ASCII digits only (Python's
+    `"²".isdigit()` is True, and int() refuses it)."""
+    return text.isascii() and text.isdigit()
+
+
+def number_below(text: str, count: int) -> int | None:
+    """The number `text` (ASCII digits) when it is below `count`, else None. Converts no
+    more digits than `count` has: int() of thousands of digits is slow, and refused."""
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(count)) or int(digits) >= count:
+        return None
+    return int(digits)

@@ -17,15 +17,21 @@ from typing import Any
 
 import numpy as np
 
+from core.conditions import parse_condition
 from core.corpus import Corpus, load_corpus
-from core.errors import CorpusError, MicrogptError
-from core.files import write_atomic
-from core.modelfile import model_from_json, model_to_json
+from core.errors import CorpusError, MicrogptError, shown
+from core.inputs import MB, read_json
+from core.model import MAX_VOCABULARY
+from core.modelfile import MAX_MODEL_BYTES, MAX_MODEL_VALUES, model_from_json, model_to_json
 from core.optimizer import AdamConfig
+from core.outputs import Output, write_atomic
 from core.trainer import Trainer, TrainerState
 
 FORMAT = "microgpt-run"
 VERSION = 1
+MAX_RUN_BYTES = 3 * MAX_MODEL_BYTES + 64 * MB  # weights, m and v, and the losses
+MAX_RUN_VALUES = 3 * MAX_MODEL_VALUES + 2 * MAX_VOCABULARY + 10_000_000  # ... and losses
+UINT32 = 1 << 32  # seeds and the generator's state are 32-bit
 
 
 class RunFileError(MicrogptError):
@@ -46,16 +52,23 @@ class SavedRun:
 
 
 def save_run(
-    path: str | Path,
+    output: Output | str | Path,
     trainer: Trainer,
     watch: Sequence[str],
     conditions: Sequence[str],
     losses: Sequence[float],
 ) -> None:
+    """Save the run as it is between two steps: `losses` must hold one loss per step."""
     state = trainer.snapshot()
+    name = output.given if isinstance(output, Output) else str(output)
+    if len(losses) != state.step_index:
+        raise RunFileError(
+            f"not saving {name}: {len(losses)} losses for {state.step_index} steps "
+            "(the run was caught between steps; save again)"
+        )
     arrays = (state.data, state.m, state.v)
     if not all(np.isfinite(a).all() for a in arrays):
-        raise RunFileError(f"not saving {path}: the run holds NaN or infinite numbers")
+        raise RunFileError(f"not saving {name}: the run holds NaN or infinite numbers")
     obj = {
         "format": FORMAT,
         "version": VERSION,
@@ -71,78 +84,139 @@ def save_run(
         "conditions": list(conditions),
         "losses": [float(x) for x in losses],
     }
-    write_atomic(path, json.dumps(obj))
+    write_atomic(output, json.dumps(obj), "run file")
 
 
 def load_run(path: str | Path, corpus_path: str | None = None) -> SavedRun:
     """Read a run file and rebuild its trainer. The corpus is read from the path saved in
     the file (or `corpus_path`), and must be the very corpus the run was trained on."""
     name = str(path)
-    obj = _read_json(Path(path), name)
+    obj = _read(path, name)
+    fields = _Fields(obj, name)
+    saved = fields.get("corpus", dict)
+    saved_path = _Fields(saved, name, "corpus.").get("path", str)
+    saved_sha = _Fields(saved, name, "corpus.").get("sha256", str)
     try:
-        corpus = load_corpus(corpus_path or obj["corpus"]["path"])
-        return _rebuild(obj, corpus, name)
-    except (KeyError, TypeError, ValueError) as err:
-        raise RunFileError(f"{name} is damaged or not a run file ({_what(err)})") from None
+        corpus = load_corpus(corpus_path or saved_path)
     except CorpusError as err:
         raise RunFileError(f"{name}: cannot read its corpus: {err}") from None
-
-
-def _read_json(path: Path, name: str) -> dict[str, Any]:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunFileError(f"{name}: no such run file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise RunFileError(f"{name} cannot be read: {getattr(err, 'strerror', err)}") from None
-    except json.JSONDecodeError as err:
+    if corpus.sha256 != saved_sha:
         raise RunFileError(
-            f"{name} is not a run file: it is not complete JSON (line "
-            f"{err.lineno}, column {err.colno}: {err.msg}); it may be "
-            "truncated"
-        ) from None
+            f"{name} was trained on {saved_path} (sha256 {saved_sha[:12]}…), not on "
+            f"{corpus.path} (sha256 {corpus.sha256[:12]}…); give the corpus it was trained on"
+        )
+    return _rebuild(fields, corpus, name)
+
+
+def _read(path: str | Path, name: str) -> dict[str, Any]:
+    obj = read_json(path, "run file", MAX_RUN_BYTES, RunFileError, MAX_RUN_VALUES)
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-        raise RunFileError(f"{name} is not a run file saved by the debugger (key s)")
+        raise RunFileError(
+            f"{name} is not a run file saved by the debugger (key s); a model file opens "
+            "with `microgpt --model FILE`"
+        )
     if obj.get("version") != VERSION:
         raise RunFileError(
-            f"{name} has run-file version {obj.get('version')}; this program "
+            f"{name} has run-file version {obj.get('version')!r}; this program "
             f"reads version {VERSION}"
         )
     return obj
 
 
-def _rebuild(obj: dict[str, Any], corpus: Corpus, name: str) -> SavedRun:
-    saved = obj["corpus"]
-    if corpus.sha256 != saved["sha256"]:
-        raise RunFileError(
-            f"{name} was trained on {saved['path']} (sha256 {saved['sha256'][:12]}…), not on "
-            f"{corpus.path} (sha256 {corpus.sha256[:12]}…); give the corpus it was trained on"
-        )
-    model = model_from_json(obj["model"], name)
-    trainer = Trainer(
-        corpus, int(obj["seed"]), AdamConfig(num_steps=int(obj["schedule"])), model=model
-    )
+class _Fields:
+    """Typed access to a run file's fields: a missing or mistyped one is an error naming it."""
+
+    def __init__(self, obj: dict[str, Any], name: str, prefix: str = "") -> None:
+        self.obj, self.name, self.prefix = obj, name, prefix
+
+    def fail(self, key: str, why: str) -> RunFileError:
+        return RunFileError(f"{self.name} is damaged: {self.prefix}{key} {why}")
+
+    def get(self, key: str, kind: type) -> Any:
+        if key not in self.obj:
+            raise self.fail(key, "is missing")
+        value = self.obj[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, f"should be {_KINDS[kind]}, not {type(value).__name__}")
+        return value
+
+    def whole(self, key: str, low: int, high: int) -> int:
+        value: int = self.get(key, int)
+        if not low <= value <= high:
+            raise self.fail(key, f"is {value:,}; it must be from {low:,} to {high:,}")
+        return value
+
+    def numbers(
+        self, values: Any, key: str, length: int, needs: str = "the model needs"
+    ) -> np.ndarray:
+        if not isinstance(values, list) or len(values) != length:
+            size = f"{len(values):,}" if isinstance(values, list) else "no list of"
+            raise self.fail(key, f"has {size} numbers; {needs} {length:,}")
+        if not all(type(x) in (int, float) and math.isfinite(x) for x in values):
+            raise self.fail(key, "holds something other than finite numbers")
+        return np.array(values, dtype=float)
+
+
+_KINDS = {int: "a whole number", str: "text", list: "a list", dict: "an object"}
+
+
+def _rebuild(fields: _Fields, corpus: Corpus, name: str) -> SavedRun:
+    seed = fields.whole("seed", 0, UINT32 - 1)
+    schedule = fields.whole("schedule", 1, 10**9)
+    step = fields.whole("step", 0, schedule)
+    rng_state = fields.whole("rng_state", 0, UINT32 - 1)
+    model = model_from_json(fields.get("model", dict), name)
+    try:
+        trainer = Trainer(corpus, seed, AdamConfig(num_steps=schedule), model=model)
+    except MicrogptError as err:
+        raise RunFileError(f"{name}: {err}") from None
     count = model.params.count
-    m, v, hits = (
-        np.array(obj["adam"]["m"], dtype=float),
-        np.array(obj["adam"]["v"], dtype=float),
-        np.array(obj["token_row_hits"], dtype=np.int64),
+    adam = _Fields(fields.get("adam", dict), name, "adam.")
+    m = adam.numbers(adam.get("m", list), "m", count)
+    v = adam.numbers(adam.get("v", list), "v", count)
+    if (v < 0).any():
+        raise adam.fail("v", "holds negative numbers; v averages squares, so it cannot")
+    hits = fields.get("token_row_hits", list)
+    if len(hits) != model.config.vocab_size or not all(
+        type(h) is int and 0 <= h <= step for h in hits
+    ):
+        raise fields.fail(
+            "token_row_hits", f"must be {model.config.vocab_size:,} counts from 0 to the step"
+        )
+    losses = fields.numbers(
+        fields.get("losses", list), "losses", step, f"one per step done: step {step:,} needs"
     )
-    if m.shape != (count,) or v.shape != (count,) or hits.shape != (model.config.vocab_size,):
-        raise RunFileError(f"{name} is damaged: its Adam buffers do not fit its model")
-    losses = tuple(float(x) for x in obj["losses"])
-    step = int(obj["step"])
-    if len(losses) != step or not all(math.isfinite(x) for x in losses):
-        raise RunFileError(f"{name} is damaged: {len(losses)} losses for {step} steps")
     trainer.restore(
-        TrainerState(step, trainer.model.params.data.copy(), m, v, hits, int(obj["rng_state"]))
+        TrainerState(
+            step, trainer.model.params.data.copy(), m, v, np.array(hits, dtype=np.int64), rng_state
+        )
     )
-    watch = tuple(str(w) for w in obj["watch"])
-    conditions = tuple(str(c) for c in obj["conditions"])
-    return SavedRun(trainer, watch, conditions, losses)
+    watch = tuple(_strings(fields, "watch"))
+    conditions = tuple(_strings(fields, "conditions"))
+    _check_names(trainer, watch, conditions, name)
+    return SavedRun(trainer, watch, conditions, tuple(float(x) for x in losses))
 
 
-def _what(err: Exception) -> str:
-    if isinstance(err, KeyError):
-        return f"missing {err.args[0]!r}"
-    return str(err)
+def _strings(fields: _Fields, key: str) -> list[str]:
+    values = fields.get(key, list)
+    if not all(isinstance(v, str) for v in values):
+        raise fields.fail(key, "must be a list of text")
+    return values
+
+
+def _check_names(
+    trainer: Trainer, watch: Sequence[str], conditions: Sequence[str], name: str
+) -> None:
+    params, tokenizer = trainer.model.params, trainer.tokenizer
+    for text in watch:
+        try:
+            params.index_of(text)
+        except MicrogptError as err:
+            raise RunFileError(f"{name}: its watch list names {shown(text)}: {err}") from None
+    for text in conditions:
+        try:
+            parse_condition(text, tokenizer, params)
+        except MicrogptError as err:
+            raise RunFileError(
+                f"{name}: its condition {shown(text)} cannot be read: {err}"
+            ) from None

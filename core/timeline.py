@@ -14,8 +14,11 @@ from core.trainer import Trainer
 class Timeline:
     """Steps that can be undone."""
 
-    def __init__(self, trainer: Trainer, policy: HistoryPolicy | None = None) -> None:
+    def __init__(
+        self, trainer: Trainer, policy: HistoryPolicy | None = None, losses: Sequence[float] = ()
+    ) -> None:
         self.trainer = trainer
+        self.losses = list(losses)[: trainer.step_index]  # the loss of step k at index k
         self.history = History(policy or HistoryPolicy())
         self.history.floor = trainer.step_index  # a resumed run cannot go before its start
         self.history.add_snapshot(trainer.snapshot())
@@ -29,6 +32,8 @@ class Timeline:
             self.history.add_snapshot(self.trainer.snapshot())
         trace = self.trainer.step(watch)
         self.history.add_trace(trace)
+        del self.losses[trace.step :]
+        self.losses.append(trace.loss)
         return trace
 
     def begin_rewind(self, target: int) -> Rewind:
@@ -38,6 +43,7 @@ class Timeline:
             raise ValueError(f"step {target} is not behind the current step")
         rewind = self.history.rewind_to(target)
         self.trainer.restore(rewind.state)
+        del self.losses[rewind.state.step_index :]
         return rewind
 
     def back_to(self, target: int, watch: Sequence[int] = ()) -> StepTrace | None:

@@ -10,7 +10,7 @@ from core.errors import UnknownWordError
 from core.params import BOS_LABEL
 
 
-def _js_order(word: str) -> bytes:
+def js_order(word: str) -> bytes:
     """JavaScript sorts strings by UTF-16 code units; big-endian UTF-16 bytes compare the
     same way (Python's own order, by code point, differs beyond the BMP)."""
     return word.encode("utf-16-be", "surrogatepass")
@@ -29,7 +29,7 @@ class Tokenizer:
     @classmethod
     def from_sentences(cls, sentences: Iterable[str]) -> Tokenizer:
         unique = {w for s in sentences for w in s.split(" ")}
-        return cls(tuple(sorted(unique, key=_js_order)))
+        return cls(tuple(sorted(unique, key=js_order)))
 
     @property
     def bos(self) -> int:

@@ -16,7 +16,8 @@ import numpy as np
 
 from core.corpus import Corpus
 from core.engine import BackwardPass, Value, vsum
-from core.errors import ModelFileError, NonFiniteError
+from core.errors import NonFiniteError
+from core.fit import check_fits
 from core.model import GPTConfig, KVCache, Model, gpt
 from core.naive import reference_node_count
 from core.optimizer import Adam, AdamConfig
@@ -59,11 +60,12 @@ class Trainer:
         self.rng.shuffle(sentences)  # the reference shuffles before building anything
         self.sentences = tuple(sentences)
         self.tokenizer = Tokenizer.from_sentences(sentences)
-        config = GPTConfig(vocab_size=self.tokenizer.vocab_size)
         if model is None:
+            config = GPTConfig(vocab_size=self.tokenizer.vocab_size)
             model = Model.initialised(config, self.rng, self.tokenizer.words)
         else:
-            model = _adopt(model, config, self.tokenizer, corpus.path)
+            model = _adopt(model, self.tokenizer, corpus.path)
+        config = model.config
         self.model = model
         self.adam = Adam(model.params.count, adam or AdamConfig())
         self.step_index = 0  # the next step to run (0-based)
@@ -102,7 +104,9 @@ class Trainer:
     def step(self, watch: Sequence[int] = ()) -> StepTrace:
         """Train on the next sentence. On NaN or infinity nothing is updated and a
         NonFiniteError says where it appeared."""
-        with collector_paused():
+        # Overflow is reported by the NaN and infinity checks, naming where it happened,
+        # not by numpy's warnings on stderr.
+        with collector_paused(), np.errstate(all="ignore"):
             # The graph lives and dies inside _step: it is freed by reference counting
             # before the collector comes back, so the collector never scans it.
             return self._step(watch)
@@ -273,19 +277,9 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return copy
 
 
-def _adopt(model: Model, config: GPTConfig, tokenizer: Tokenizer, corpus_path: str) -> Model:
+def _adopt(model: Model, tokenizer: Tokenizer, corpus_path: str) -> Model:
     """A loaded model, checked against the corpus's vocabulary and given its words."""
-    if model.config != config:
-        raise ModelFileError(
-            f"the model's config {model.config.to_reference()} does not fit {corpus_path} "
-            f"(vocabulary {tokenizer.vocab_size}, the tutorial's shape); train a new model "
-            "or give the corpus it was trained on"
-        )
-    if model.words is not None and model.words != tokenizer.words:
-        raise ModelFileError(
-            f"the model was trained on a different vocabulary than {corpus_path}'s; "
-            "give the corpus it was trained on"
-        )
-    adopted = Model(config, tokenizer.words)
+    check_fits(model, "the model", tokenizer, corpus_path)
+    adopted = Model(model.config, tokenizer.words)
     adopted.params.data[:] = model.params.data
     return adopted

@@ -142,7 +142,7 @@ def test_an_interrupted_training_keeps_a_complete_log(tmp_path, corpus, monkeypa
 
     monkeypatch.setattr(Trainer, "step", step)
     log = tmp_path / "log.jsonl"
-    assert main(["train", "--data", corpus, "--log-jsonl", str(log)]) == 0
+    assert main(["train", "--data", corpus, "--log-jsonl", str(log)]) == 130  # 128 + SIGINT
     assert len(log.read_text().splitlines()) == 2
     assert "stopped after 2 steps" in capsys.readouterr().err
 

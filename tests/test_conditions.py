@@ -1,6 +1,7 @@
 """Run-until conditions: parsed from text, and stopping at the right step."""
 
 import math
+import time
 
 import pytest
 
@@ -108,3 +109,17 @@ def test_percent_and_fraction_mean_the_same(corpus):
     a = parse_condition("p(cat) < 1%", trainer.tokenizer, trainer.model.params)
     b = parse_condition("p(cat) < 0.01", trainer.tokenizer, trainer.model.params)
     assert math.isclose(a.limit, b.limit)
+
+
+def test_a_condition_with_a_digit_python_cannot_convert_says_what_is_wrong(corpus):
+    trainer = Trainer(corpus, seed=2)
+    with pytest.raises(ConditionError, match="row '²' of token_embedding"):
+        parse_condition("m flips token_embedding[²][0]", trainer.tokenizer, trainer.model.params)
+
+
+def test_a_long_number_that_is_not_a_condition_is_refused_at_once(corpus):
+    trainer = Trainer(corpus, seed=2)
+    start = time.perf_counter()  # backtracking took minutes over 100,000 digits
+    with pytest.raises(ConditionError, match="not a condition"):
+        parse_condition("loss > " + "1" * 100_000 + "x", trainer.tokenizer, trainer.model.params)
+    assert time.perf_counter() - start < 1.0

@@ -81,7 +81,7 @@ def test_generation_matches_the_reference_samples(after30, reference_dir):
     for sample in sample_sets(reference_dir):
         o = sample["options"]
         options = SamplingOptions(o.get("temperature", 0.8), o.get("topK", 0), o.get("topP", 1.0))
-        got = generate(model, tokenizer, Mulberry32(sample["seed"]), 5, options)
+        got = list(generate(model, tokenizer, Mulberry32(sample["seed"]), 5, options))
         assert got == sample["sentences"], o
 
 

@@ -59,3 +59,13 @@ def test_the_hash_identifies_the_file_bytes(tmp_path):
     a = load_corpus(write(tmp_path, b"a b\n")).sha256
     assert a == load_corpus(write(tmp_path, b"a b\n")).sha256
     assert a != load_corpus(write(tmp_path, b"a c\n")).sha256
+
+
+@pytest.mark.parametrize(
+    "name, shown",
+    [("a\x00b.txt", r"'a\\x00b\.txt'"), ("\ud800.txt", r"'\\ud800\.txt'")],
+    ids=["nul", "lone-surrogate"],
+)
+def test_a_name_no_file_can_have_is_refused_naming_it(name, shown):
+    with pytest.raises(CorpusError, match=shown):
+        load_corpus(name)

@@ -66,7 +66,7 @@ def test_bad_model_files_say_what_is_wrong(tmp_path, content, says):
 
 def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, model, monkeypatch):
     path = tmp_path / "m.json"
-    path.write_text("previous")
+    path.write_text('{"previous": true}')
 
     def crash(*args):
         raise KeyboardInterrupt  # killed between writing and renaming
@@ -74,5 +74,5 @@ def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, model, monkeypa
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
         save_model(model, path)
-    assert path.read_text() == "previous"
+    assert path.read_text() == '{"previous": true}'
     assert os.listdir(tmp_path) == ["m.json"]  # no temporary file left behind

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -145,3 +146,18 @@ def test_search_works_without_a_ui():
     code = "import core.param_search, sys; print(' '.join(sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert not {m for m in out.stdout.split() if m.split(".")[0] in {"textual", "rich", "tui"}}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["wte[²", "wte[²][0]", "wpe[٣]", "wte[" + "1" * 5000, "wpe[" + "1" * 5000 + "][0]"],
+    ids=["superscript", "superscript-closed", "arabic", "5000-digit-row", "5000-digit-closed"],
+)
+def test_digits_python_cannot_convert_match_nothing_instead_of_failing(params, query):
+    assert search_parameters(params, query) == []
+
+
+def test_a_pasted_page_of_text_is_searched_at_once(full_params):
+    start = time.perf_counter()  # one letter forgiven in 100,000 took minutes
+    assert search_parameters(full_params, "a" * 100_000) == []
+    assert time.perf_counter() - start < 1.0

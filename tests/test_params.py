@@ -59,3 +59,25 @@ def test_karpathy_and_reference_names_are_aliases(model, alias, name):
 def test_bad_names_say_what_is_wrong(model, bad, says):
     with pytest.raises(ParameterNameError, match=says):
         model.params.index_of(bad)
+
+
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        ("token_embedding[²][0]", "row '²' of token_embedding must be a word"),  # isdigit() is True
+        ("layers.0.mlp.hidden[٣][0]", "row '٣' of layers.0.mlp.hidden must be a row number"),
+        ("token_embedding[cat][٣]", "not a parameter name"),
+        ("layers.0.mlp.hidden[" + "9" * 5000 + "][0]", "is outside layers.0.mlp.hidden's 0..127"),
+        ("token_embedding[cat][" + "9" * 5000 + "]", "is outside token_embedding's 0..31"),
+    ],
+    ids=["superscript-row", "arabic-row", "arabic-column", "5000-digit-row", "5000-digit-column"],
+)
+def test_only_ascii_digits_are_numbers_and_long_ones_are_out_of_range(model, bad, says):
+    with pytest.raises(ParameterNameError, match=says):
+        model.params.index_of(bad)
+
+
+def test_leading_zeros_name_the_same_parameter(model):
+    assert model.params.index_of("wpe[" + "0" * 5000 + "5][0]") == model.params.index_of(
+        "wpe[5][0]"
+    )

@@ -104,3 +104,19 @@ def test_killing_the_process_during_a_save_leaves_the_previous_file_intact(tmp_p
         if path.exists():
             run = load_run(path)  # complete and valid: the old file or the new one
             assert run.trainer.step_index == len(run.losses) >= 1
+
+
+@pytest.mark.parametrize(
+    "saved, shown",
+    [("c\u0000.txt", r"'c\\x00\.txt'"), ("\ud800", r"'\\ud800'")],
+    ids=["nul", "lone-surrogate"],
+)
+def test_a_corpus_path_no_file_can_have_is_refused_naming_it(tmp_path, corpus_path, saved, shown):
+    trainer, losses = trained(corpus_path, 1)
+    path = tmp_path / "run.json"
+    save_run(path, trainer, [], [], losses)
+    obj = json.loads(path.read_text())
+    obj["corpus"]["path"] = saved  # JSON can hold both; no path can
+    path.write_text(json.dumps(obj))
+    with pytest.raises(RunFileError, match=r"run\.json: cannot read its corpus: .*" + shown):
+        load_run(path)

@@ -8,8 +8,9 @@ thread (`TrainingRunner`); the event loop stays free, so keys work while a step 
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import ClassVar, cast
 
 from textual import on
@@ -17,11 +18,12 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from core.conditions import Condition, parse_condition
 from core.errors import MicrogptError
 from core.history import HistoryPolicy
+from core.outputs import Input, Output, check_output
 from core.trace import StepTrace
 from core.trainer import Trainer
 from tui.messages import StepTaken, TrainingStopped
@@ -36,7 +38,13 @@ from tui.widgets.adam_inspector import AdamInspector
 from tui.widgets.embedding_map import EmbeddingGradMap
 from tui.widgets.parameter_picker import ParameterPicker
 
+RUN_FILE_INPUT = "the run file"  # the Input.what of a resumed run's own file
 RENDER_INTERVAL = 0.08  # seconds between repaints while training runs (about 12 a second)
+# Signals that end the debugger the way `q` does, so the terminal is given back as it was
+# (their default action kills the process with the terminal still in raw mode).
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+GOING_BACK = "going back"  # worker names, which a message about a failed worker shows
+READING_VALUES = "reading the watched values"
 
 
 class DebuggerApp(App[None]):
@@ -102,15 +110,20 @@ class DebuggerApp(App[None]):
         conditions: Iterable[str] = (),
         run_path: str = "microgpt-run.json",
         policy: HistoryPolicy | None = None,
+        inputs: Sequence[Input] = (),
     ) -> None:
         super().__init__()
-        self.runner = TrainingRunner(trainer, policy)
+        losses = tuple(losses)
+        self.runner = TrainingRunner(trainer, policy, losses)
         watched = watch if watch is not None else default_watch(trainer)
         parsed = [parse_condition(c, trainer.tokenizer, trainer.model.params) for c in conditions]
-        self.view = RunView(trainer, watched, tuple(losses), parsed)
+        self.view = RunView(trainer, watched, losses, parsed)
         self.deterministic = deterministic  # hide timings (snapshot tests)
         self.warnings = tuple(warnings)  # about the corpus, shown once the screen is up
         self.run_path = run_path  # where `s` saves by default
+        # Files this session reads, which saving must not overwrite: the corpus, and any
+        # model or run file it was started from (saving the run may update its own file).
+        self.inputs = (Input(trainer.corpus.path, "the corpus"), *inputs)
         self.queued = 0  # single steps asked for and not yet taken
         self.running = False
         self.goal: int | None = None  # a "go to step" target
@@ -120,6 +133,7 @@ class DebuggerApp(App[None]):
         self._rewinding = asyncio.Lock()
         self._last_render = 0.0
         self._render_timer: Timer | None = None
+        self._signal_loop: asyncio.AbstractEventLoop | None = None  # handling EXIT_SIGNALS
 
     # --- the screen ---
 
@@ -131,10 +145,35 @@ class DebuggerApp(App[None]):
     def main(self) -> MainScreen:
         return cast(MainScreen, self.screen_stack[0])
 
+    def on_load(self) -> None:
+        # On load, before the driver puts the terminal in raw mode (and removed on unmount,
+        # just before it is restored): the default action would leave the terminal raw.
+        try:
+            loop = asyncio.get_running_loop()
+            for signum in EXIT_SIGNALS:
+                loop.add_signal_handler(signum, self._signalled, signum)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # no signal handlers here (not Unix, or not the main thread): defaults stay
+        else:
+            self._signal_loop = loop
+
+    def on_unmount(self) -> None:
+        # The loop may outlive the app (tests, an embedding program): give the signals back.
+        if self._signal_loop is not None:
+            for signum in EXIT_SIGNALS:
+                self._signal_loop.remove_signal_handler(signum)
+            self._signal_loop = None
+
+    def _signalled(self, signum: int) -> None:
+        """Quit as `q` does; the exit status says which signal ended the app, as a shell
+        reports a process killed by it (128 + the signal's number)."""
+        self._stop_training()
+        self.exit(return_code=128 + signum)
+
     def on_mount(self) -> None:
-        self.run_worker(self._fetch_watch_values(), exit_on_error=False)
+        self.run_worker(self._fetch_watch_values(), name=READING_VALUES, exit_on_error=False)
         for warning in self.warnings:
-            self.notify(warning, title="corpus", severity="warning", timeout=15)
+            self.notify(warning, title="corpus", severity="warning", timeout=15, markup=False)
         if self.view.done:
             self.note = f"resumed at step {self.view.done:,}"
         self.render_all()
@@ -162,7 +201,9 @@ class DebuggerApp(App[None]):
             if target is None or target == self.steps_done:
                 return
             if target < self.steps_done:
-                self.run_worker(self._rewind(target), group="rewind", exit_on_error=False)
+                self.run_worker(
+                    self._rewind(target), name=GOING_BACK, group="rewind", exit_on_error=False
+                )
             else:
                 self.goal, self.note = target, ""
                 self._drive()
@@ -175,7 +216,9 @@ class DebuggerApp(App[None]):
         if base == 0:
             self.notify("already at the start: step 0", severity="warning")
             return
-        self.run_worker(self._rewind(base - 1), group="rewind", exit_on_error=False)
+        self.run_worker(
+            self._rewind(base - 1), name=GOING_BACK, group="rewind", exit_on_error=False
+        )
 
     def action_run_until(self) -> None:
         trainer = self.runner.trainer
@@ -203,7 +246,9 @@ class DebuggerApp(App[None]):
         def add(index: int | None) -> None:
             if index is not None and index not in self.view.watched:
                 self.view.watched.append(index)
-                self.run_worker(self._fetch_watch_values(), exit_on_error=False)
+                self.run_worker(
+                    self._fetch_watch_values(), name=READING_VALUES, exit_on_error=False
+                )
 
         self.push_screen(ParameterPicker(self.runner.trainer.model.params), add)
 
@@ -226,38 +271,48 @@ class DebuggerApp(App[None]):
     # --- actions: files ---
 
     def action_save_run(self) -> None:
-        def save(path: str | None) -> None:
-            if path:
-                self.run_path = path
-                self.run_worker(self._save_run(path), exit_on_error=False)
+        resumed = [i for i in self.inputs if i.what == RUN_FILE_INPUT]
+        guarded = [i for i in self.inputs if i not in resumed]
+
+        def save(output: Output | None) -> None:
+            if output is not None:
+                self.run_path = output.given
+                self.run_worker(self._save_run(output), name="saving the run", exit_on_error=False)
 
         self.push_screen(
             PathScreen(
                 "Save the run (model, Adam buffers, step, watches, conditions, losses) to:",
                 self.run_path,
                 "resume it with: microgpt --resume FILE · esc cancels",
+                lambda path: check_output(path, "run file", guarded),
             ),
             save,
         )
 
     def action_export_model(self) -> None:
-        def export(path: str | None) -> None:
-            if path:
-                self.run_worker(self._export_model(path), exit_on_error=False)
+        def export(output: Output | None) -> None:
+            if output is not None:
+                self.run_worker(
+                    self._export_model(output), name="exporting the model", exit_on_error=False
+                )
 
         self.push_screen(
             PathScreen(
                 "Export the model, in the tutorial's format, to:",
                 "microgpt-model.json",
                 "the tutorial's generate loads it; so does microgpt generate --model FILE",
+                lambda path: check_output(path, "model file", self.inputs),
             ),
             export,
         )
 
     async def action_quit(self) -> None:
+        self._stop_training()
+        self.exit()
+
+    def _stop_training(self) -> None:
         self.running, self.goal, self.queued = False, None, 0
         self.runner.shutdown()
-        self.exit()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -316,31 +371,36 @@ class DebuggerApp(App[None]):
         """Make sure the training loop runs; it stops by itself when nothing is asked."""
         if not self.is_training:
             self._trainer_loop = self.run_worker(
-                self._training_loop(), group="train", exit_on_error=False
+                self._training_loop(), name="training", group="train", exit_on_error=False
             )
         self.render_all()
 
     async def _training_loop(self) -> None:
-        reason = ""
+        try:
+            reason = await self._take_steps()
+        except MicrogptError as error:  # NaN or infinity: nothing was updated
+            reason = f"paused: {error}"
+        except Exception as error:  # a defect: pause and say so, never hang on "stepping"
+            reason = f"paused: {internal_error(error)}"
+        if self.runner.trainer.step_index >= self.num_steps:
+            reason = reason or "the schedule is complete"
+        self.replaying = False
+        self.post_message(TrainingStopped(reason))
+
+    async def _take_steps(self) -> str:
+        """Step while steps are wanted; why it stopped early ("" when nothing more was
+        asked for)."""
         while self._wants_step():
             if self.queued:
                 self.queued -= 1
-            try:
-                trace = await self.runner.step(self.view.step_watch())
-            except MicrogptError as error:  # NaN or infinity: nothing was updated
-                reason = f"paused: {error}"
-                break
+            trace = await self.runner.step(self.view.step_watch())
             met = self.view.record(trace, check=not self.replaying)
             if self.goal is not None and self.runner.trainer.step_index >= self.goal:
                 self.goal, self.replaying = None, False
             self.post_message(StepTaken(trace))
             if met is not None:
-                reason = f"paused: {met}"
-                break
-        if self.runner.trainer.step_index >= self.num_steps:
-            reason = reason or "the schedule is complete"
-        self.replaying = False
-        self.post_message(TrainingStopped(reason))
+                return f"paused: {met}"
+        return ""
 
     async def _rewind(self, target: int) -> None:
         """Back to `target` steps done: restore the snapshot before it, then replay.
@@ -353,7 +413,7 @@ class DebuggerApp(App[None]):
                 rewind = await self.runner.rewind(target)
             except MicrogptError as error:
                 self.note = str(error)
-                self.notify(str(error), severity="error", timeout=10)
+                self.notify(str(error), severity="error", timeout=10, markup=False)
                 self.render_all()
                 return
             self.view.rewound(rewind.state.step_index, rewind.trace)
@@ -362,6 +422,17 @@ class DebuggerApp(App[None]):
                 self.goal, self.replaying = target, True
                 self._drive()
             self.render_all()
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """A save, an export or a rewind that died of a defect says so (the training
+        loop catches its own): nothing fails silently."""
+        if event.state is not WorkerState.ERROR:
+            return
+        self.running, self.goal, self.queued = False, None, 0
+        self.note = f"{event.worker.name or 'a task'} failed: {internal_error(event.worker.error)}"
+        self.notify(self.note, severity="error", timeout=10, markup=False)
+        self.render_all()
 
     @on(StepTaken)
     def _step_taken(self, event: StepTaken) -> None:
@@ -378,23 +449,23 @@ class DebuggerApp(App[None]):
         self.view.values.update(await self.runner.values(self.view.watched))
         self.render_all()
 
-    async def _save_run(self, path: str) -> None:
+    async def _save_run(self, output: Output) -> None:
         names = [self.runner.trainer.model.params.name_of(i) for i in self.view.watched]
         conditions = [c.text for c in self.view.conditions]
         try:
-            await self.runner.save_run(path, names, conditions, list(self.view.losses))
+            step = await self.runner.save_run(output, names, conditions)
         except MicrogptError as error:
-            self.notify(str(error), severity="error", timeout=10)
+            self.notify(str(error), severity="error", timeout=10, markup=False)
             return
-        self.notify(f"saved the run at step {self.runner.trainer.step_index:,} to {path}")
+        self.notify(f"saved the run at step {step:,} to {output.given}", markup=False)
 
-    async def _export_model(self, path: str) -> None:
+    async def _export_model(self, output: Output) -> None:
         try:
-            await self.runner.export_model(path)
+            step = await self.runner.export_model(output)
         except MicrogptError as error:
-            self.notify(str(error), severity="error", timeout=10)
+            self.notify(str(error), severity="error", timeout=10, markup=False)
             return
-        self.notify(f"exported the model at step {self.runner.trainer.step_index:,} to {path}")
+        self.notify(f"exported the model at step {step:,} to {output.given}", markup=False)
 
     # --- rendering ---
 
@@ -410,6 +481,8 @@ class DebuggerApp(App[None]):
     def render_all(self) -> None:
         """Show the run's current state on the main screen."""
         self._render_timer = None
+        if not self.is_running or not self.screen_stack:
+            return  # closing: a timer or a worker finished after the screens went away
         self._last_render = time.monotonic()
         self.main.show_view(
             self.view,
@@ -431,6 +504,11 @@ class DebuggerApp(App[None]):
         if index in self.view.watched:
             self.view.watched.remove(index)
             self.render_all()
+
+
+def internal_error(error: BaseException | None) -> str:
+    """A defect's message for the screen: the exception's type says where to look."""
+    return f"internal error: {type(error).__name__}: {error}"
 
 
 def default_watch(trainer: Trainer) -> list[int]:

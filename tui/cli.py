@@ -1,13 +1,20 @@
 """The `microgpt` command: alone it opens the debugger; `train`, `generate`, `info` and
-`bench` work headless, printing with Rich. User mistakes end in one clear message."""
+`bench` work headless, printing with Rich. User mistakes end in one clear message.
+
+Options may be written before or after the subcommand (`microgpt --seed 7 train` is
+`microgpt train --seed 7`); an option the subcommand does not take is refused."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
 
 from rich.console import Console
+from rich.text import Text
 
 from core.bench import ENGINES
 from core.corpus import DEFAULT_CORPUS
@@ -15,49 +22,112 @@ from core.errors import MicrogptError
 from core.optimizer import AdamConfig
 from core.trainer import DEFAULT_SEED
 
+MAX_SEED = 2**32 - 1  # the reference's generator keeps 32 bits of its seed
+SEED_HELP = f"a whole number from 0 to {MAX_SEED:,} (the generator keeps 32 bits)"
+
+# Options the debugger (no subcommand) takes that subcommands may take too, and which
+# subcommand takes which: given before the subcommand, an option must be one of these.
+SHARED = ("data", "seed", "steps", "model", "resume")
+TAKES = {
+    None: {"data", "seed", "steps", "model", "resume"},
+    "train": {"data", "seed", "steps"},
+    "bench": {"data", "seed", "steps"},
+    "generate": {"data", "seed", "model"},
+    "info": {"data", "model"},
+}
+DEFAULTS: dict[str | None, dict[str, Any]] = {
+    None: {
+        "data": None,
+        "seed": DEFAULT_SEED,
+        "steps": AdamConfig.num_steps,
+        "model": None,
+        "resume": None,
+    },
+    "train": {
+        "data": str(DEFAULT_CORPUS),
+        "seed": DEFAULT_SEED,
+        "steps": AdamConfig.num_steps,
+        "stop_after": None,
+        "save": None,
+        "log_jsonl": None,
+    },
+    "bench": {"data": str(DEFAULT_CORPUS), "seed": DEFAULT_SEED, "steps": AdamConfig.num_steps},
+    "generate": {"data": None, "seed": None, "model": None, "prompt": None},
+    "info": {"data": str(DEFAULT_CORPUS), "model": None, "encode": None},
+}
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="microgpt",
         description="A terminal debugger for training the tiny GPT of 'LLMs, the Hard Way'. "
         "Run alone to open the debugger.",
+        argument_default=argparse.SUPPRESS,
     )
-    _add_run_options(parser, data_default=None)
-    parser.add_argument("--model", metavar="FILE", help="start from a saved model")
-    parser.add_argument("--resume", metavar="FILE", help="continue a run saved with s")
+    _add_run_options(parser, prefix="top_")
+    parser.add_argument(
+        "--model",
+        dest="top_model",
+        metavar="FILE",
+        type=_file_name,
+        help="start from a saved model",
+    )
+    parser.add_argument(
+        "--resume",
+        dest="top_resume",
+        metavar="FILE",
+        type=_file_name,
+        help="continue a run saved with s",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    train = commands.add_parser("train", help="train headless, with a progress bar")
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, argument_default=argparse.SUPPRESS)
+
+    train = command("train", "train headless, with a progress bar")
     _add_run_options(train)
     train.add_argument(
         "--stop-after", type=_positive, metavar="K", help="stop after K steps of the same schedule"
     )
-    train.add_argument("--save", metavar="FILE", help="save the trained model (JSON)")
     train.add_argument(
-        "--log-jsonl", metavar="FILE", help="write one JSON object per step: step, loss, n, lr"
+        "--save", metavar="FILE", type=_file_name, help="save the trained model (JSON)"
+    )
+    train.add_argument(
+        "--log-jsonl",
+        metavar="FILE",
+        type=_file_name,
+        help="write one JSON object per step: step, loss, n, lr",
     )
 
-    generate = commands.add_parser("generate", help="sample sentences from a saved model")
-    generate.add_argument("--model", metavar="FILE", required=True)
+    generate = command("generate", "sample sentences from a saved model")
+    generate.add_argument("--model", metavar="FILE", type=_file_name, help="the model (needed)")
     generate.add_argument(
         "--data",
         metavar="PATH",
+        type=_file_name,
         help="the corpus the model was trained on (needed when the model "
         "file has no vocabulary, as the tutorial's files)",
     )
     generate.add_argument("--num", type=_positive, default=10, help="sentences (default 10)")
-    generate.add_argument("--temperature", type=float, default=0.8, help="default 0.8")
-    generate.add_argument("--top-k", type=int, default=0, help="default 0 (off)")
-    generate.add_argument("--top-p", type=float, default=1.0, help="default 1.0 (off)")
-    generate.add_argument("--seed", type=int, help="default: from the clock (printed)")
+    generate.add_argument("--temperature", type=_temperature, default=0.8, help="default 0.8")
+    generate.add_argument("--top-k", type=_whole, default=0, help="default 0 (off)")
+    generate.add_argument("--top-p", type=_probability, default=1.0, help="default 1.0 (off)")
+    generate.add_argument("--seed", type=_seed, help=f"{SEED_HELP}; default: from the clock")
     generate.add_argument("--prompt", metavar="WORDS", help="begin every sentence with these")
 
-    info = commands.add_parser("info", help="corpus, vocabulary and parameters")
-    info.add_argument("--data", metavar="PATH", default=str(DEFAULT_CORPUS))
-    info.add_argument("--model", metavar="FILE", help="also describe a saved model")
+    info = command("info", "corpus, vocabulary and parameters")
+    info.add_argument(
+        "--data", metavar="PATH", type=_file_name, help="corpus (default: the bundled corpus)"
+    )
+    info.add_argument(
+        "--model",
+        metavar="FILE",
+        type=_file_name,
+        help="also check a saved model against the corpus",
+    )
     info.add_argument("--encode", metavar="SENTENCE", help="show a sentence's token ids")
 
-    bench = commands.add_parser("bench", help="measure the speed of training steps")
+    bench = command("bench", "measure the speed of training steps")
     _add_run_options(bench)
     bench.add_argument(
         "--repeat", type=_positive, default=20, metavar="N", help="steps to time (default 20)"
@@ -72,78 +142,181 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_run_options(
-    parser: argparse.ArgumentParser, data_default: str | None = str(DEFAULT_CORPUS)
-) -> None:
+def _add_run_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
     parser.add_argument(
         "--data",
+        dest=prefix + "data",
         metavar="PATH",
-        default=data_default,
+        type=_file_name,
         help="corpus: one sentence per line (default: the bundled corpus)",
     )
     parser.add_argument(
         "--seed",
-        type=int,
-        default=DEFAULT_SEED,
-        help=f"seed for the shuffle and the weights (default {DEFAULT_SEED})",
+        dest=prefix + "seed",
+        type=_seed,
+        help=f"seed for the shuffle and the weights: {SEED_HELP} (default {DEFAULT_SEED})",
     )
     parser.add_argument(
         "--steps",
+        dest=prefix + "steps",
         type=_positive,
-        default=AdamConfig.num_steps,
         help=f"schedule length (default {AdamConfig.num_steps})",
     )
 
 
-def _positive(text: str) -> int:
+def _whole(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not {SEED_HELP}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: the seed is {SEED_HELP}")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
+    return value
+
+
+def _temperature(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0 (0.8 is the default), not {text}")
+    return value
+
+
+def _probability(text: str) -> float:
+    value = _number(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1, not {text}")
+    return value
+
+
+def _file_name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the file name is empty; give a file name")
+    return text
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse, then give each option given before the subcommand to the subcommand (or
+    refuse it there), and fill in the subcommand's defaults."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = getattr(args, "command", None)
+    for option in SHARED:
+        if not hasattr(args, "top_" + option):
+            continue
+        value = getattr(args, "top_" + option)
+        delattr(args, "top_" + option)
+        if option not in TAKES[command]:
+            where = f"`microgpt {command}`" if command else "the debugger"
+            parser.error(
+                f"--{option} is not an option of {where}; see `microgpt {command or ''} --help`"
+            )
+        if not hasattr(args, option):  # written after the subcommand too: that one wins
+            setattr(args, option, value)
+    if command is None and hasattr(args, "resume"):
+        for option in ("seed", "steps", "model"):
+            if hasattr(args, option):
+                parser.error(
+                    f"--{option} cannot be used with --resume: the run file holds its own "
+                    "(give --data only, for a corpus that moved)"
+                )
+    for option, default in DEFAULTS[command].items():
+        if not hasattr(args, option):
+            setattr(args, option, default)
+    if command == "generate" and args.model is None:
+        parser.error("generate needs --model FILE: the model to sample from")
+    return args
+
+
+def make_console(stream: TextIO) -> Console:
+    """Rich output for a terminal; complete, unwrapped lines for a pipe or a file."""
+    terminal = stream.isatty()
+    return Console(
+        file=stream,
+        soft_wrap=True,
+        width=None if terminal else 1_000_000,
+        highlight=False,
+    )
+
+
+def say(console: Console, message: str, label: str = "", style: str = "") -> None:
+    """Print a message that may hold user or file text: literally, never as markup."""
+    line = Text()
+    if label:
+        line.append(label, style=style)
+        line.append(" ")
+    line.append(message)
+    console.print(line)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    err = Console(stderr=True, soft_wrap=True)
+    args = parse_args(argv)
+    err = make_console(sys.stderr)
     try:
         return _dispatch(args, err)
     except MicrogptError as error:
-        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        say(err, str(error), "error:", "bold red")
         return 1
     except KeyboardInterrupt:
-        err.print("interrupted")
+        say(err, "interrupted")
         return 130
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader went away (`| head`): stop, and say nothing
+        return 0
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush cannot complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _dispatch(args: argparse.Namespace, err: Console) -> int:
-    out = Console()
+    out = make_console(sys.stdout)
+    run: Callable[[argparse.Namespace, Console, Console], int]
     if args.command == "train":
-        from tui.commands.train import run_train
-
-        return run_train(args, out, err)
-    if args.command == "generate":
-        from tui.commands.generate import run_generate
-
-        return run_generate(args, out, err)
-    if args.command == "info":
-        from tui.commands.info import run_info
-
-        return run_info(args, out, err)
-    if args.command == "bench":
-        from tui.commands.bench import run_bench
-
-        return run_bench(args, out, err)
-    from tui.commands.debug import run_debugger
-
-    return run_debugger(args, out, err)
+        from tui.commands.train import run_train as run
+    elif args.command == "generate":
+        from tui.commands.generate import run_generate as run
+    elif args.command == "info":
+        from tui.commands.info import run_info as run
+    elif args.command == "bench":
+        from tui.commands.bench import run_bench as run
+    else:
+        from tui.commands.debug import run_debugger as run
+    return run(args, out, err)
 
 
 def print_warnings(err: Console, warnings: Sequence[str]) -> None:
     for warning in warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        say(err, warning, "warning:", "yellow")
 
 
 if __name__ == "__main__":

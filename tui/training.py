@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from core.history import HistoryPolicy, Rewind
 from core.modelfile import save_model
+from core.outputs import Output
 from core.runfile import save_run
 from core.timeline import Timeline
 from core.trace import StepTrace
@@ -21,8 +22,10 @@ T = TypeVar("T")
 class TrainingRunner:
     """The debugger's handle on a training run (a Trainer with its history)."""
 
-    def __init__(self, trainer: Trainer, policy: HistoryPolicy | None = None) -> None:
-        self.timeline = Timeline(trainer, policy)
+    def __init__(
+        self, trainer: Trainer, policy: HistoryPolicy | None = None, losses: Sequence[float] = ()
+    ) -> None:
+        self.timeline = Timeline(trainer, policy, losses)
         self.trainer = trainer
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="train")
 
@@ -46,12 +49,23 @@ class TrainingRunner:
         return await self.call(lambda: {i: float(data[i]) for i in wanted})
 
     async def save_run(
-        self, path: str, watch: Sequence[str], conditions: Sequence[str], losses: Sequence[float]
-    ) -> None:
-        await self.call(lambda: save_run(path, self.trainer, watch, conditions, losses))
+        self, output: Output, watch: Sequence[str], conditions: Sequence[str]
+    ) -> int:
+        """Save between two steps, with the losses of exactly the steps done; the step
+        saved at."""
 
-    async def export_model(self, path: str) -> None:
-        await self.call(lambda: save_model(self.trainer.model, path))
+        def save() -> int:
+            save_run(output, self.trainer, watch, conditions, self.timeline.losses)
+            return self.trainer.step_index
+
+        return await self.call(save)
+
+    async def export_model(self, output: Output) -> int:
+        def export() -> int:
+            save_model(self.trainer.model, output)
+            return self.trainer.step_index
+
+        return await self.call(export)
 
     def shutdown(self) -> None:
         # A step in flight finishes on its own; don't wait for it to quit.

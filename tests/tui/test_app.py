@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Callable
 
 import pytest
+from drive import text_of, wait_for
 from textual.pilot import Pilot
 
 from core.corpus import Corpus
@@ -19,24 +20,8 @@ from tui.widgets.distribution_chart import DistributionChart
 from tui.widgets.embedding_map import EmbeddingGradMap
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.predictions_table import PredictionsTable, percent
+from tui.widgets.status_bar import StatusBar
 from tui.widgets.token_strip import TokenStrip
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll until `condition` holds (a fixed pause would be flaky on a busy machine)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.02)
-
-
-def text_of(widget) -> str:
-    """What a widget shows, as plain text lines."""
-    return "\n".join(
-        "".join(segment.text for segment in widget.render_line(y))
-        for y in range(widget.size.height)
-    )
 
 
 @pytest.fixture
@@ -202,13 +187,51 @@ def slow_steps(monkeypatch, trainer: Trainer, seconds: float) -> None:
 
 
 async def test_a_key_is_handled_while_a_long_step_runs(trainer, monkeypatch):
-    slow_steps(monkeypatch, trainer, 1.5)
+    started, release = threading.Event(), threading.Event()
+    real = trainer.step
+
+    def step(watch=()):
+        started.set()
+        release.wait(timeout=60)  # the test releases it; the timeout only guards a bug
+        return real(watch)
+
+    monkeypatch.setattr(trainer, "step", step)
+    app = make_app(trainer)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("space")
+            await wait_for(pilot, started.is_set)
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen) and app.steps_done == 0  # step in flight
+            release.set()
+            await wait_for(pilot, lambda: app.steps_done == 1)
+    finally:
+        release.set()  # never leave the training thread blocked, whatever failed
+
+
+async def test_an_unexpected_error_in_a_step_pauses_and_is_shown_literally(trainer, monkeypatch):
+    def step(watch=()):
+        raise ValueError("bad [b]shape[/b] at [/]")
+
+    monkeypatch.setattr(trainer, "step", step)
+    app = make_app(trainer)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.note and not app.is_training)
+        expected = "paused: internal error: ValueError: bad [b]shape[/b] at [/]"
+        assert app.note == expected and not app.running and app.queued == 0
+        assert expected in text_of(app.query_one(StatusBar))
+        assert "⏸ paused" in text_of(app.query_one(StatusBar))
+        monkeypatch.undo()  # the defect is gone: the debugger still steps
+        await steps(pilot, app, 1)
+        assert app.is_running and app.trace.step == 0
+
+
+async def test_a_repaint_due_after_the_screens_closed_is_skipped(trainer):
     app = make_app(trainer)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("space")
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen) and app.steps_done == 0  # step in flight
-        await wait_for(pilot, lambda: app.steps_done == 1)
+        await steps(pilot, app, 1)
+    app.render_all()  # as a render timer or a finishing worker may, while the app exits
 
 
 async def test_pausing_stops_within_one_step(trainer, monkeypatch):

@@ -10,16 +10,16 @@ from rich.table import Table
 
 from core.bench import run_benchmark
 from core.corpus import load_corpus
-from tui.cli import print_warnings
+from tui.cli import print_warnings, say
 
 
 def run_bench(args: argparse.Namespace, out: Console, err: Console) -> int:
     corpus = load_corpus(args.data)
     print_warnings(err, corpus.warnings)
-    err.print(
+    say(
+        err,
         f"timing {args.repeat} steps of {corpus.path} (seed {args.seed}, engine "
         f"{args.engine}) after one warm-up step...",
-        highlight=False,
     )
     r = run_benchmark(corpus, args.seed, args.repeat, args.engine, args.steps)
     table = Table.grid(padding=(0, 2))
@@ -44,5 +44,5 @@ def run_bench(args: argparse.Namespace, out: Console, err: Console) -> int:
         f"the steps); one step allocates at most {r.step_alloc_peak_mb:.1f} MB",
     )
     out.print(table)
-    out.print(json.dumps({"bench": r.as_dict()}), highlight=False, soft_wrap=True)
+    say(out, json.dumps({"bench": r.as_dict()}))
     return 0

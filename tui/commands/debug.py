@@ -12,42 +12,52 @@ from typing import Any
 from rich.console import Console
 
 from core.corpus import DEFAULT_CORPUS, load_corpus
+from core.errors import ModelFileError
 from core.modelfile import load_model
 from core.optimizer import AdamConfig
+from core.outputs import Input
 from core.runfile import load_run
 from core.trainer import Trainer
-from tui.cli import print_warnings
+from tui.cli import print_warnings, say
 
 
 def run_debugger(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.resume:
-        err.print(f"resuming {args.resume}…", highlight=False)
+        say(err, f"resuming {args.resume}…")
         run = load_run(args.resume, args.data)  # the run's own corpus unless --data
         print_warnings(err, run.trainer.corpus.warnings)
         params = run.trainer.model.params
-        _open(
+        from tui.app import RUN_FILE_INPUT
+
+        return _open(
             run.trainer,
             watch=[params.index_of(name) for name in run.watch],
             losses=run.losses,
             conditions=run.conditions,
             run_path=args.resume,
+            inputs=[Input(args.resume, RUN_FILE_INPUT)],
         )
-        return 0
     corpus = load_corpus(args.data or DEFAULT_CORPUS)
     print_warnings(err, corpus.warnings)
     model = load_model(args.model) if args.model else None
-    err.print(f"preparing {corpus.path} (seed {args.seed})…", highlight=False)
-    _open(
-        Trainer(corpus, args.seed, AdamConfig(num_steps=args.steps), model=model),
+    say(err, f"preparing {corpus.path} (seed {args.seed})…")
+    try:
+        trainer = Trainer(corpus, args.seed, AdamConfig(num_steps=args.steps), model=model)
+    except ModelFileError as error:
+        raise ModelFileError(f"{args.model}: {error}") from None
+    return _open(
+        trainer,
         warnings=corpus.warnings,
+        inputs=[Input(args.model, "the model file")] if args.model else [],
     )
-    return 0
 
 
-def _open(trainer: Trainer, **options: Any) -> None:
+def _open(trainer: Trainer, **options: Any) -> int:
     gc.freeze()  # the corpus and model live as long as the app: never scan them again
     sys.setswitchinterval(0.002)  # hand the GIL to the interface more often during steps
 
     from tui.app import DebuggerApp  # Textual loads only when the debugger opens
 
-    DebuggerApp(trainer, **options).run()
+    app = DebuggerApp(trainer, **options)
+    app.run()
+    return app.return_code or 0

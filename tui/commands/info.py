@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from core.corpus import load_corpus
+from core.corpus import load_corpus, normalise_sentence
+from core.errors import MicrogptError
+from core.fit import misfit
 from core.model import GPTConfig, matrix_specs
 from core.modelfile import load_model
 from core.tokenizer import Tokenizer
-from tui.cli import print_warnings
+from tui.cli import print_warnings, say
 
 
 def run_info(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -23,7 +27,7 @@ def run_info(args: argparse.Namespace, out: Console, err: Console) -> int:
     cut = sum(1 for n in lengths if n + 1 > config.block_size)
 
     facts = Table.grid(padding=(0, 2))
-    facts.add_row("corpus", corpus.path)
+    facts.add_row("corpus", Text(corpus.path))
     facts.add_row("sentences", f"{len(corpus.sentences):,}")
     facts.add_row("words", f"{sum(lengths):,} in all, {len(tokenizer.words):,} distinct")
     facts.add_row(
@@ -49,16 +53,38 @@ def run_info(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     if args.model:
         model = load_model(args.model)
-        fits = "fits this corpus" if model.config == config else "does NOT fit this corpus"
+        reason = misfit(model, tokenizer, corpus.path)
+        fits = "fits this corpus" if reason is None else f"does NOT fit this corpus: {reason}"
         vocab = "with its vocabulary" if model.words is not None else "without a vocabulary"
-        out.print(
-            f"model {args.model}: {model.config.to_reference()}, {vocab}; {fits}", highlight=False
-        )
-    if args.encode:
-        ids = tokenizer.encode(args.encode.strip().lower())
-        encoded = Table(title=f'"{args.encode}"', title_justify="left")
-        for token in ids:
-            encoded.add_column(tokenizer.label(token), justify="center")
-        encoded.add_row(*(str(t) for t in ids))
-        out.print(encoded)
+        say(out, f"model {args.model}: {model.config.to_reference()}, {vocab}; {fits}")
+    if args.encode is not None:
+        sentence = normalise_sentence(args.encode)
+        if not sentence:
+            raise MicrogptError(f"--encode {args.encode!r} has no words to encode")
+        ids = tokenizer.encode(sentence)
+        title = Text(f'"{sentence}"')
+        for chunk in _chunks(tokenizer, ids, out.width if out.is_terminal else None):
+            encoded = Table(title=title, title_justify="left")
+            for token in chunk:
+                encoded.add_column(Text(tokenizer.label(token)), justify="center")
+            encoded.add_row(*(str(t) for t in chunk))
+            out.print(encoded)
+            title = Text("")
     return 0
+
+
+def _chunks(tokenizer: Tokenizer, ids: Sequence[int], width: int | None) -> list[list[int]]:
+    """The token table in pieces that fit the terminal (one piece for a pipe or file),
+    so that no word is cut to `…`."""
+    if width is None:
+        return [list(ids)]
+    chunks: list[list[int]] = [[]]
+    used = 1
+    for token in ids:
+        cell = max(len(tokenizer.label(token)), len(str(token))) + 3  # padding and border
+        if chunks[-1] and used + cell > width:
+            chunks.append([])
+            used = 1
+        chunks[-1].append(token)
+        used += cell
+    return chunks

@@ -1,16 +1,24 @@
 """`microgpt train`: train headless with a progress bar; optionally log every step as
-JSON lines and save the model. Ctrl-C stops cleanly and keeps what was trained."""
+JSON lines and save the model.
+
+Every output is checked before training starts, so a mistake costs no work. Ctrl-C,
+SIGTERM and SIGHUP stop after the step in flight: the model and the log of the steps
+done are written, and the exit status says which signal stopped it (128 + its number).
+Memory stays constant, whatever the number of steps: nothing of a step is kept but its
+line in the log and the running figures.
+"""
 
 from __future__ import annotations
 
 import argparse
 import gc
 import json
+import signal
 import statistics
 import time
 from collections import deque
-from contextlib import nullcontext
-from typing import TextIO
+from dataclasses import dataclass, field
+from types import FrameType, TracebackType
 
 from rich.console import Console
 from rich.progress import (
@@ -25,15 +33,15 @@ from rich.progress import (
 from rich.text import Text
 
 from core.corpus import load_corpus
-from core.errors import NonFiniteError
-from core.files import replacing_stream
+from core.errors import MicrogptError
 from core.modelfile import save_model
 from core.optimizer import AdamConfig
-from core.trace import StepTrace
+from core.outputs import AtomicFile, Input, Output, check_output
 from core.trainer import Trainer
-from tui.cli import print_warnings
+from tui.cli import print_warnings, say
 
 RECENT = 100  # steps in the running mean shown beside the current loss
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class StepRateColumn(ProgressColumn):
@@ -42,41 +50,93 @@ class StepRateColumn(ProgressColumn):
         return Text(f"{speed:5.1f} steps/s" if speed else "  ... steps/s", style="cyan")
 
 
+class StopOnSignals:
+    """While active, Ctrl-C, SIGTERM and SIGHUP ask training to stop after the step in
+    flight; a second Ctrl-C interrupts at once (the step in flight is then undone)."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> StopOnSignals:
+        for sig in STOP_SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signal == signal.SIGINT and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.signal = self.signal or signum
+
+    @property
+    def name(self) -> str:
+        return "Ctrl-C" if self.signal == signal.SIGINT else signal.Signals(self.signal or 0).name
+
+
+@dataclass
+class Progressed:
+    """What training did, in constant memory."""
+
+    steps: int = 0
+    first_loss: float = 0.0
+    recent_losses: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))
+    recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    failure: MicrogptError | None = None
+
+
 def run_train(args: argparse.Namespace, out: Console, err: Console) -> int:
+    # Signals are caught from the start: one that comes while the files are being read
+    # stops the run before its first step, leaving nothing half-made behind.
+    with StopOnSignals() as stop:
+        done = _run(args, err, stop)
+    if stop.signal is not None:
+        return 128 + stop.signal
+    return 1 if done.failure is not None else 0
+
+
+def _run(args: argparse.Namespace, err: Console, stop: StopOnSignals) -> Progressed:
     corpus = load_corpus(args.data)
     print_warnings(err, corpus.warnings)
+    inputs = [Input(corpus.path, "the corpus")]
+    save = check_output(args.save, "model file", inputs) if args.save else None
+    log_output = (
+        check_output(args.log_jsonl, "log", inputs, [save] if save else [])
+        if args.log_jsonl
+        else None
+    )
     trainer = Trainer(corpus, args.seed, AdamConfig(num_steps=args.steps))
     gc.freeze()  # the corpus and model live as long as the run: never scan them again
     total = min(args.stop_after or args.steps, args.steps)
-    err.print(
+    say(
+        err,
         f"training on {corpus.path}: {len(corpus.sentences):,} sentences, vocabulary "
         f"{trainer.tokenizer.vocab_size}, {trainer.model.params.count:,} parameters, "
         f"seed {args.seed}, {total:,} of {args.steps:,} steps",
-        highlight=False,
     )
-    log = replacing_stream(args.log_jsonl) if args.log_jsonl else nullcontext(None)
-    started = time.perf_counter()
-    with log as stream:
-        steps, failure = _train(trainer, total, stream, err)
-    elapsed = time.perf_counter() - started
-    _summarise(err, steps, elapsed, total)
-    if failure is not None:
-        err.print(f"[bold red]error:[/] {failure}", highlight=False)
-    if args.save and trainer.step_index > 0:
-        save_model(trainer.model, args.save)
-        err.print(
-            f"saved the model after {trainer.step_index:,} steps to {args.save}", highlight=False
-        )
-    if args.log_jsonl:
-        err.print(f"logged {len(steps):,} steps to {args.log_jsonl}", highlight=False)
-    return 1 if failure is not None else 0
+    log = AtomicFile(log_output) if log_output else None
+    try:
+        started = time.perf_counter()
+        done = _train(trainer, total, log, err, stop)
+        _summarise(err, done, time.perf_counter() - started)
+        if done.failure is not None:
+            say(err, str(done.failure), "error:", "bold red")
+        _write(trainer, save, log, done, err)
+    finally:
+        if log is not None:
+            log.discard()  # nothing, once committed; else the temporary file goes
+    return done
 
 
 def _train(
-    trainer: Trainer, total: int, stream: TextIO | None, err: Console
-) -> tuple[list[StepTrace], NonFiniteError | None]:
-    steps: list[StepTrace] = []
-    recent: deque[float] = deque(maxlen=RECENT)
+    trainer: Trainer, total: int, log: AtomicFile | None, err: Console, stop: StopOnSignals
+) -> Progressed:
+    done = Progressed()
     columns = (
         TextColumn("step"),
         MofNCompleteColumn(),
@@ -87,42 +147,72 @@ def _train(
     )
     with Progress(*columns, console=err, transient=False) as progress:
         task = progress.add_task("train", total=total, loss="   ...")
-        try:
-            for _ in range(total):
+        while done.steps < total and stop.signal is None:
+            before = trainer.snapshot()
+            try:
                 trace = trainer.step()
-                steps.append(trace)
-                recent.append(trace.loss)
-                if stream is not None:
-                    stream.write(
-                        json.dumps(
-                            {
-                                "step": trace.step + 1,
-                                "loss": trace.loss,
-                                "n": trace.n,
-                                "lr": trace.lr,
-                            }
-                        )
-                        + "\n"
-                    )
-                mean = statistics.fmean(recent)
-                progress.update(
-                    task, advance=1, loss=f"{trace.loss:.4f} (last {len(recent)}: {mean:.4f})"
-                )
-        except NonFiniteError as failure:
-            return steps, failure
-        except KeyboardInterrupt:
-            err.print(f"stopped after {len(steps):,} steps")
-    return steps, None
+            except KeyboardInterrupt:  # a second Ctrl-C, mid-step: undo the step
+                trainer.restore(before)
+                stop.signal = signal.SIGINT
+                break
+            except MicrogptError as failure:  # NaN or infinity: nothing was updated
+                done.failure = failure
+                break
+            if log is not None:
+                line = {"step": trace.step + 1, "loss": trace.loss, "n": trace.n, "lr": trace.lr}
+                try:
+                    log.write(json.dumps(line) + "\n")
+                    log.flush()  # a line per step, for `tail -f`
+                except MicrogptError as failure:  # the disk is full: keep the model
+                    done.failure = MicrogptError(f"{failure}; the log was not written")
+            done.steps += 1
+            done.first_loss = done.first_loss if done.steps > 1 else trace.loss
+            done.recent_losses.append(trace.loss)
+            done.recent_ms.append(trace.timings.total_ms)
+            mean = statistics.fmean(done.recent_losses)
+            progress.update(
+                task,
+                advance=1,
+                loss=f"{trace.loss:.4f} (last {len(done.recent_losses)}: {mean:.4f})",
+            )
+            if done.failure is not None:
+                break
+    if stop.signal is not None:
+        say(err, f"stopped after {done.steps:,} steps ({stop.name}); writing what was done")
+    return done
 
 
-def _summarise(err: Console, steps: list[StepTrace], elapsed: float, total: int) -> None:
-    if not steps:
+def _write(
+    trainer: Trainer,
+    save: Output | None,
+    log: AtomicFile | None,
+    done: Progressed,
+    err: Console,
+) -> None:
+    """The model first (the work), then the log: each is complete or not written, and
+    one failing does not keep the other from being written."""
+    failed: MicrogptError | None = None
+    if save is not None and trainer.step_index > 0:
+        try:
+            save_model(trainer.model, save)
+            say(err, f"saved the model after {trainer.step_index:,} steps to {save.given}")
+        except MicrogptError as error:
+            failed = error
+    if log is not None and not log.closed:
+        log.commit()
+        say(err, f"logged {done.steps:,} steps to {log.output.given}")
+    if failed is not None:
+        raise failed
+
+
+def _summarise(err: Console, done: Progressed, elapsed: float) -> None:
+    if not done.steps:
         return
-    ms = statistics.median(s.timings.total_ms for s in steps)
-    tail = [s.loss for s in steps[-RECENT:]]
-    err.print(
-        f"trained {len(steps):,} steps in {elapsed:.1f} s (median {ms:.1f} ms per step); "
-        f"loss {steps[0].loss:.4f} at step 1, mean of the last {len(tail)}: "
-        f"{statistics.fmean(tail):.4f}",
-        highlight=False,
+    ms = statistics.median(done.recent_ms)
+    tail = done.recent_losses
+    say(
+        err,
+        f"trained {done.steps:,} steps in {elapsed:.1f} s (median {ms:.1f} ms per step over "
+        f"the last {len(done.recent_ms):,}); loss {done.first_loss:.4f} at step 1, mean of "
+        f"the last {len(tail)}: {statistics.fmean(tail):.4f}",
     )

@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from core.step_target import StepTargetError, parse_step_target
+
 
 class GotoScreen(ModalScreen[int | None]):
     """Enter a step number: forward, training runs there with progress; back, the run
@@ -28,18 +30,15 @@ class GotoScreen(ModalScreen[int | None]):
             yield Label(
                 f"Go to step, forward or back (now {self.current:,} of {self.num_steps:,}):"
             )
-            yield Input(placeholder="e.g. 500", id="goto-input", type="integer")
+            # Plain text: the core reads "1,000" as the screen shows it, and says what is wrong.
+            yield Input(placeholder="e.g. 500", id="goto-input")
             yield Label("", id="goto-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        error = self.query_one("#goto-error", Label)
-        if not text.isdigit():
-            error.update("type a whole number of steps")
-            return
-        target = int(text)
-        if not 0 <= target <= self.num_steps:
-            error.update(f"the schedule has steps 0 (the start) to {self.num_steps:,}")
+        try:
+            target = parse_step_target(event.value, self.num_steps)
+        except StepTargetError as err:
+            self.query_one("#goto-error", Label).update(str(err))
             return
         self.dismiss(target)
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -75,9 +76,10 @@ def keys_table(bindings: Sequence[Binding]) -> Table:
     table.add_column()
     for binding in bindings:
         keys = " or ".join(_key_name(k) for k in binding.key.split(","))
-        table.add_row(keys, binding.tooltip or binding.description)
-    table.add_row("tab", "move focus between panels")
-    table.add_row("ctrl+p", "the command palette: every action by name")
+        # Text, not str: a table would read a str as markup.
+        table.add_row(Text(keys), Text(binding.tooltip or binding.description))
+    table.add_row(Text("tab"), Text("move focus between panels"))
+    table.add_row(Text("ctrl+p"), Text("the command palette: every action by name"))
     return table
 
 

@@ -44,14 +44,15 @@ class RunUntilScreen(ModalScreen[RunUntil]):
     def compose(self) -> ComposeResult:
         with Vertical(id="until-box"):
             yield Label("Run until…", id="until-title")
-            yield OptionList(id="until-list")
+            yield OptionList(id="until-list", markup=False)
             yield Input(placeholder="a condition, e.g. loss < 3.5", id="until-input")
-            yield Label("", id="until-error")
+            yield Label("", id="until-error", markup=False)
             yield Label(
                 "examples: " + " · ".join(EXAMPLES) + "\nenter adds a condition; "
                 "enter on an empty line runs until one holds (NaN or infinity "
                 "always pause) · delete removes the selected · esc closes",
                 id="until-help",
+                markup=False,
             )
 
     def on_mount(self) -> None:
@@ -67,6 +68,9 @@ class RunUntilScreen(ModalScreen[RunUntil]):
             condition = self.parse(text)
         except ConditionError as err:
             error.update(f"✗ {err}")
+            return
+        except Exception as err:  # a defect in the parser: say so, and keep the app alive
+            error.update(f"✗ cannot read {text!r} (internal error: {type(err).__name__}: {err})")
             return
         error.update("")
         if all(c.text != condition.text for c in self.conditions):
