@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from filestate import changed, file_state
 
-from core.corpus import load_corpus
-from core.model import GPTConfig, Model
-from core.modelfile import load_model, model_to_json
-from core.rng import Mulberry32
-from core.runfile import load_run, save_run
-from core.trainer import Trainer
+from core.debugging.runfile import load_run, save_run
+from core.model.gpt import GPTConfig, Model
+from core.model.modelfile import load_model, model_to_json
+from core.reference.rng import Mulberry32
+from core.training.corpus import load_corpus
+from core.training.trainer import Trainer
 from tui.cli import main
 
 SENTENCES = ["the cat eats a muffin", "a dog runs to the park", "the dog eats"]
@@ -238,7 +238,7 @@ def test_an_unwritable_folder_is_refused_before_training(world, capsys):
 
 
 def test_a_full_disk_while_logging_keeps_the_model(world, capsys, monkeypatch):
-    from core import outputs
+    from core.files import outputs
 
     real_write, writes = outputs.AtomicFile.write, []
 
@@ -279,7 +279,7 @@ def test_no_temporary_file_is_left_when_a_save_fails(world, capsys, monkeypatch)
 def test_headless_training_keeps_no_step_traces(world, capsys, monkeypatch):
     import gc
 
-    from core.trace import StepTrace
+    from core.training.trace import StepTrace
 
     alive = []
 
@@ -783,7 +783,7 @@ def test_a_run_file_is_refused_when_it_holds_only_part_of_the_steps(world, capsy
     trainer = Trainer(load_corpus(world.corpus), seed=1)
     trainer.step()
     trainer.step()
-    from core.runfile import RunFileError
+    from core.debugging.runfile import RunFileError
 
     with pytest.raises(RunFileError, match="between steps"):
         save_run(world / "r.json", trainer, [], [], [0.5])  # 2 steps, 1 loss

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from core.model import GPTConfig, Model
-from core.modelfile import save_model
-from core.rng import Mulberry32
+from core.model.gpt import GPTConfig, Model
+from core.model.modelfile import save_model
+from core.reference.rng import Mulberry32
 from tui.cli import main
 
 SENTENCES = ["the cat eats a muffin", "a dog runs", "the dog eats"]
@@ -130,7 +130,7 @@ def test_a_model_of_another_vocabulary_is_refused(tmp_path, corpus, capsys):
 
 
 def test_an_interrupted_training_keeps_a_complete_log(tmp_path, corpus, monkeypatch, capsys):
-    from core.trainer import Trainer
+    from core.training.trainer import Trainer
 
     real_step, calls = Trainer.step, []
 
@@ -151,7 +151,7 @@ def test_a_non_finite_loss_stops_training_with_a_message_and_no_traceback(
     tmp_path, corpus, monkeypatch, capsys
 ):
     from core.errors import NonFiniteError
-    from core.trainer import Trainer
+    from core.training.trainer import Trainer
 
     def diverge(self, watch=()):
         raise NonFiniteError("step 1: the loss is inf; the update was not applied")
@@ -169,9 +169,9 @@ def test_resuming_a_damaged_run_file_says_so_before_the_ui_starts(tmp_path, caps
 
 
 def test_resuming_on_another_corpus_names_both(tmp_path, corpus, capsys):
-    from core.corpus import load_corpus
-    from core.runfile import save_run
-    from core.trainer import Trainer
+    from core.debugging.runfile import save_run
+    from core.training.corpus import load_corpus
+    from core.training.trainer import Trainer
 
     trainer = Trainer(load_corpus(corpus), seed=1)
     trainer.step()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from filestate import changed, file_state
 
-from core.modelfile import load_model
+from core.model.modelfile import load_model
 
 SENTENCES = ["the cat eats a muffin", "a dog runs to the park", "the dog eats"]
 MICROGPT = [sys.executable, "-m", "tui"]

@@ -34,3 +34,10 @@ def test_code_is_ruff_formatted():
 def test_mypy_finds_no_type_errors():
     result = run(tool("mypy"))
     assert result.returncode == 0, result.stdout
+
+
+def test_the_layers_hold():
+    """The import-linter contracts in pyproject.toml: core's layers import only downwards,
+    core never imports the interface, and the interface is layered too."""
+    result = run(tool("lint-imports"), "--no-cache")
+    assert result.returncode == 0, result.stdout

@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from core.conditions import ConditionError, parse_condition
-from core.corpus import load_corpus
-from core.timeline import Timeline
-from core.trainer import Trainer
+from core.debugging.conditions import ConditionError, parse_condition
+from core.debugging.timeline import Timeline
+from core.training.corpus import load_corpus
+from core.training.trainer import Trainer
 
 SENTENCES = [
     "the cat eats a muffin",

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from core.corpus import load_corpus
-from core.generation import SamplingOptions, generate
-from core.model import GPTConfig, Model
-from core.modelfile import load_model
-from core.rng import Mulberry32
-from core.tokenizer import Tokenizer
-from core.trainer import Trainer
+from core.model.generation import SamplingOptions, generate
+from core.model.gpt import GPTConfig, Model
+from core.model.modelfile import load_model
+from core.model.tokenizer import Tokenizer
+from core.reference.rng import Mulberry32
+from core.training.corpus import load_corpus
+from core.training.trainer import Trainer
 
 DATA = Path(__file__).parent / "data"
 

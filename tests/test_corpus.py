@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.corpus import load_corpus
 from core.errors import CorpusError
+from core.training.corpus import load_corpus
 
 
 def write(tmp_path, content: bytes):

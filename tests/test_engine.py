@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from core.engine import Value, dot, topological_order, vsum
+from core.autograd.engine import Value, dot, topological_order, vsum
 
 H = 1e-6
 

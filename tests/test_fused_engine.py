@@ -4,14 +4,15 @@ same loss and the same gradient for every parameter, to the last bit."""
 import numpy as np
 import pytest
 
-from core.engine import Value, vsum
-from core.linear import linear
-from core.model import GPTConfig, KVCache, Model, gpt
-from core.naive import NaiveGPT, reference_graph_size, reference_node_count
-from core.naive import linear as naive_linear
-from core.params import MatrixSpec, Parameters
-from core.primitives import scale_down, softmax
-from core.rng import Mulberry32
+from core.autograd.engine import Value, vsum
+from core.autograd.linear import linear
+from core.autograd.params import MatrixSpec, Parameters
+from core.autograd.primitives import scale_down, softmax
+from core.model.gpt import GPTConfig, KVCache, Model, gpt
+from core.model.graph_size import reference_node_count
+from core.model.naive import NaiveGPT, reference_graph_size
+from core.model.naive import linear as naive_linear
+from core.reference.rng import Mulberry32
 
 
 def fused_loss(model, tokens):

@@ -17,17 +17,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.conditions import parse_condition
-from core.corpus import load_corpus
+from core.debugging.conditions import parse_condition
+from core.debugging.param_search import search_parameters
+from core.debugging.runfile import load_run, save_run
+from core.debugging.step_target import parse_step_target
 from core.errors import MicrogptError
-from core.model import GPTConfig, Model
-from core.modelfile import check_vocabulary, load_model, model_to_json
-from core.param_search import search_parameters
-from core.rng import Mulberry32
-from core.runfile import load_run, save_run
-from core.step_target import parse_step_target
-from core.tokenizer import Tokenizer, js_order
-from core.trainer import Trainer
+from core.model.gpt import GPTConfig, Model
+from core.model.modelfile import check_vocabulary, load_model, model_to_json
+from core.model.tokenizer import Tokenizer, js_order
+from core.reference.rng import Mulberry32
+from core.training.corpus import load_corpus
+from core.training.trainer import Trainer
 
 T = TypeVar("T")
 MB = 1 << 20

@@ -16,7 +16,10 @@ def modules_after(code: str) -> set[str]:
 
 
 def test_core_never_imports_the_ui():
-    loaded = modules_after("import core.trainer, core.generation, core.modelfile, core.naive")
+    loaded = modules_after(
+        "import core.training.trainer, core.model.generation, core.model.modelfile, "
+        "core.model.naive, core.debugging.runfile, core.debugging.timeline"
+    )
     assert not {m for m in loaded if m.split(".")[0] in {"textual", "tui", "rich"}}
 
 

@@ -1,4 +1,4 @@
-"""core.jsmath gives the same bits as Node 20's (V8 11.3) Math.exp, Math.log, Math.cos and **."""
+"""jsmath gives the same bits as Node 20's (V8 11.3) Math.exp, Math.log, Math.cos and **."""
 
 import json
 import math
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import jsmath
+from core.reference import jsmath
 
 EXTRA_VECTORS = Path(__file__).parent / "data" / "jsmath_extra.json"
 SCALAR = {"exp": jsmath.exp, "log": jsmath.log, "cos": jsmath.cos}

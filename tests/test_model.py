@@ -2,10 +2,10 @@
 
 import pytest
 
-from core.corpus import load_corpus
 from core.errors import ConfigError
-from core.model import GPTConfig, Model, matrix_specs
-from core.tokenizer import Tokenizer
+from core.model.gpt import GPTConfig, Model, matrix_specs
+from core.model.tokenizer import Tokenizer
+from core.training.corpus import load_corpus
 
 
 def test_our_corpus_gives_the_tutorials_597_tokens_and_63296_parameters():

@@ -6,9 +6,9 @@ import os
 import pytest
 
 from core.errors import ModelFileError
-from core.model import GPTConfig, Model
-from core.modelfile import load_model, save_model
-from core.rng import Mulberry32
+from core.model.gpt import GPTConfig, Model
+from core.model.modelfile import load_model, save_model
+from core.reference.rng import Mulberry32
 
 CONFIG = GPTConfig(vocab_size=3)
 

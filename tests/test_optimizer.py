@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from core.optimizer import Adam, AdamConfig
+from core.training.optimizer import Adam, AdamConfig
 
 
 def test_first_step_matches_a_hand_computed_update():

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from core.model import GPTConfig, Model
-from core.param_search import ParameterMatch, search_parameters
+from core.debugging.param_search import ParameterMatch, search_parameters
+from core.model.gpt import GPTConfig, Model
 
 WORDS = ["a", "car", "cat", "the"]
 
@@ -143,7 +143,7 @@ def test_never_more_hits_than_the_limit_on_the_full_model(full_params, query):
 
 
 def test_search_works_without_a_ui():
-    code = "import core.param_search, sys; print(' '.join(sys.modules))"
+    code = "import core.debugging.param_search, sys; print(' '.join(sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert not {m for m in out.stdout.split() if m.split(".")[0] in {"textual", "rich", "tui"}}
 

@@ -3,7 +3,7 @@
 import pytest
 
 from core.errors import ParameterNameError
-from core.model import GPTConfig, Model
+from core.model.gpt import GPTConfig, Model
 
 WORDS = ["a", "cat", "the"]
 

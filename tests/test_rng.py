@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from core.rng import Mulberry32
+from core.reference.rng import Mulberry32
 
 # Printed by the reference's rng.ts functions on Node v20.20.2.
 NODE_RANDOM = {

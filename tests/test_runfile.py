@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from core.corpus import load_corpus
-from core.runfile import RunFileError, load_run, save_run
-from core.trainer import Trainer
+from core.debugging.runfile import RunFileError, load_run, save_run
+from core.training.corpus import load_corpus
+from core.training.trainer import Trainer
 
 SENTENCES = ["the cat eats a muffin", "a dog runs to the park", "we eat", "the sun is hot"]
 
@@ -76,9 +76,9 @@ def test_a_damaged_run_file_gives_a_clear_message(tmp_path, corpus_path, damage)
 
 SAVER = """
 import sys
-from core.corpus import load_corpus
-from core.runfile import save_run
-from core.trainer import Trainer
+from core.training.corpus import load_corpus
+from core.debugging.runfile import save_run
+from core.training.trainer import Trainer
 trainer = Trainer(load_corpus(sys.argv[1]), seed=4)
 losses = [trainer.step().loss]
 save_run(sys.argv[2], trainer, [], [], losses)

@@ -4,7 +4,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Label
 
-from core.step_target import StepTargetError, parse_step_target
+from core.debugging.step_target import StepTargetError, parse_step_target
 from tui.screens.goto import GotoScreen
 
 NOT_A_NUMBER = "type a whole number of steps"

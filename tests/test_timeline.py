@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from core.corpus import load_corpus
-from core.history import HistoryError, HistoryPolicy
-from core.timeline import Timeline
-from core.trainer import Trainer
+from core.debugging.history import HistoryError, HistoryPolicy
+from core.debugging.timeline import Timeline
+from core.training.corpus import load_corpus
+from core.training.trainer import Trainer
 
 SENTENCES = ["the cat eats a muffin", "a dog runs to the park", "we eat", "the sun is hot"]
 

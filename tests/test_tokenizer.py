@@ -3,7 +3,7 @@
 import pytest
 
 from core.errors import UnknownWordError
-from core.tokenizer import Tokenizer
+from core.model.tokenizer import Tokenizer
 
 
 def test_words_are_sorted_and_unique():

@@ -6,9 +6,9 @@ import gc
 import numpy as np
 import pytest
 
-from core.corpus import load_corpus
 from core.errors import NonFiniteError
-from core.trainer import Trainer
+from core.training.corpus import load_corpus
+from core.training.trainer import Trainer
 
 SENTENCES = [
     "the cat eats a muffin",
@@ -123,7 +123,7 @@ def test_a_step_leaves_no_reference_cycles_for_the_collector(corpus):
 
 def test_a_model_whose_config_does_not_fit_the_corpus_is_refused(corpus):
     from core.errors import ModelFileError
-    from core.model import GPTConfig, Model
+    from core.model.gpt import GPTConfig, Model
 
     with pytest.raises(ModelFileError, match="does not fit"):
         Trainer(corpus, seed=1, model=Model(GPTConfig(vocab_size=99)))

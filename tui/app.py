@@ -20,23 +20,23 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from core.conditions import Condition, parse_condition
+from core.debugging.conditions import Condition, parse_condition
+from core.debugging.history import HistoryPolicy
 from core.errors import MicrogptError
-from core.history import HistoryPolicy
-from core.outputs import Input, Output, check_output
-from core.trace import StepTrace
-from core.trainer import Trainer
+from core.files.outputs import Input, Output, check_output
+from core.training.trace import StepTrace
+from core.training.trainer import Trainer
 from tui.messages import StepTaken, TrainingStopped
 from tui.run_view import RunView
 from tui.screens.goto import GotoScreen
 from tui.screens.help import HelpScreen
 from tui.screens.main import PANELS, Activity, MainScreen
+from tui.screens.parameter_picker import ParameterPicker
 from tui.screens.path_prompt import PathScreen
 from tui.screens.run_until import RunUntil, RunUntilScreen
 from tui.training import TrainingRunner
 from tui.widgets.adam_inspector import AdamInspector
 from tui.widgets.embedding_map import EmbeddingGradMap
-from tui.widgets.parameter_picker import ParameterPicker
 
 RUN_FILE_INPUT = "the run file"  # the Input.what of a resumed run's own file
 RENDER_INTERVAL = 0.08  # seconds between repaints while training runs (about 12 a second)

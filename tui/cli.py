@@ -11,16 +11,16 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any
 
 from rich.console import Console
-from rich.text import Text
 
-from core.bench import ENGINES
-from core.corpus import DEFAULT_CORPUS
 from core.errors import MicrogptError
-from core.optimizer import AdamConfig
-from core.trainer import DEFAULT_SEED
+from core.training.bench import ENGINES
+from core.training.corpus import DEFAULT_CORPUS
+from core.training.optimizer import AdamConfig
+from core.training.trainer import DEFAULT_SEED
+from tui.console import make_console, say
 
 MAX_SEED = 2**32 - 1  # the reference's generator keeps 32 bits of its seed
 SEED_HELP = f"a whole number from 0 to {MAX_SEED:,} (the generator keeps 32 bits)"
@@ -254,27 +254,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def make_console(stream: TextIO) -> Console:
-    """Rich output for a terminal; complete, unwrapped lines for a pipe or a file."""
-    terminal = stream.isatty()
-    return Console(
-        file=stream,
-        soft_wrap=True,
-        width=None if terminal else 1_000_000,
-        highlight=False,
-    )
-
-
-def say(console: Console, message: str, label: str = "", style: str = "") -> None:
-    """Print a message that may hold user or file text: literally, never as markup."""
-    line = Text()
-    if label:
-        line.append(label, style=style)
-        line.append(" ")
-    line.append(message)
-    console.print(line)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     err = make_console(sys.stderr)
@@ -312,11 +291,6 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
     else:
         from tui.commands.debug import run_debugger as run
     return run(args, out, err)
-
-
-def print_warnings(err: Console, warnings: Sequence[str]) -> None:
-    for warning in warnings:
-        say(err, warning, "warning:", "yellow")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from core.trace import StepTrace
+from core.training.trace import StepTrace
 
 
 @dataclass

@@ -8,10 +8,10 @@ import statistics
 from collections import deque
 from collections.abc import Iterable, Sequence
 
-from core.conditions import Condition, check_all
-from core.optimizer import AdamEntry
-from core.trace import StepTrace
-from core.trainer import Trainer
+from core.debugging.conditions import Condition, check_all
+from core.training.optimizer import AdamEntry
+from core.training.trace import StepTrace
+from core.training.trainer import Trainer
 from tui.widgets.adam_inspector import WatchRow
 from tui.widgets.status_bar import StatusView
 

@@ -8,13 +8,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from core.history import HistoryPolicy, Rewind
-from core.modelfile import save_model
-from core.outputs import Output
-from core.runfile import save_run
-from core.timeline import Timeline
-from core.trace import StepTrace
-from core.trainer import Trainer
+from core.debugging.history import HistoryPolicy, Rewind
+from core.debugging.runfile import save_run
+from core.debugging.timeline import Timeline
+from core.files.outputs import Output
+from core.model.modelfile import save_model
+from core.training.trace import StepTrace
+from core.training.trainer import Trainer
 
 T = TypeVar("T")
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from core.corpus import Corpus, load_corpus
-from core.trace import StepTrace
-from core.trainer import Trainer
+from core.training.corpus import Corpus, load_corpus
+from core.training.trace import StepTrace
+from core.training.trainer import Trainer
 
 TINY_SENTENCES = [
     "the cat eats a muffin",

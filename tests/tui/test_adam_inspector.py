@@ -4,8 +4,8 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.pilot import Pilot
 
-from core.optimizer import AdamEntry
-from core.trace import StepTrace
+from core.training.optimizer import AdamEntry
+from core.training.trace import StepTrace
 from tui.widgets.adam_inspector import AdamInspector, WatchRow
 
 

@@ -10,8 +10,8 @@ import pytest
 from drive import text_of, wait_for
 from textual.pilot import Pilot
 
-from core.corpus import Corpus
-from core.trainer import Trainer
+from core.training.corpus import Corpus
+from core.training.trainer import Trainer
 from tui.app import DebuggerApp
 from tui.messages import StepTaken
 from tui.screens.help import HelpScreen
@@ -305,7 +305,7 @@ async def test_g_goes_back_to_an_earlier_step_by_replaying(trainer):
 
 
 async def test_going_back_past_the_oldest_kept_state_is_refused(tiny_corpus):
-    from core.history import HistoryPolicy
+    from core.debugging.history import HistoryPolicy
 
     policy = HistoryPolicy(fine_every=2, fine_span=2, coarse_every=4, max_coarse=1, traces=2)
     app = DebuggerApp(Trainer(tiny_corpus, seed=1), deterministic=True, policy=policy)
@@ -351,8 +351,8 @@ async def test_a_nan_weight_pauses_before_the_update_and_names_the_matrix(traine
 
 
 async def test_s_saves_the_run_and_m_exports_the_model(trainer, tmp_path):
-    from core.modelfile import load_model
-    from core.runfile import load_run
+    from core.debugging.runfile import load_run
+    from core.model.modelfile import load_model
 
     app = make_app(trainer)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -367,7 +367,7 @@ async def test_s_saves_the_run_and_m_exports_the_model(trainer, tmp_path):
 
 
 async def test_a_resumed_run_continues_where_it_was_saved(trainer, tiny_corpus, tmp_path):
-    from core.runfile import load_run, save_run
+    from core.debugging.runfile import load_run, save_run
 
     twin = Trainer(tiny_corpus, seed=1)
     losses = [twin.step().loss for _ in range(3)]

@@ -22,14 +22,14 @@ from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from core.corpus import load_corpus
-from core.modelfile import load_model, save_model
-from core.runfile import load_run, save_run
-from core.trainer import Trainer
+from core.debugging.runfile import load_run, save_run
+from core.model.modelfile import load_model, save_model
+from core.training.corpus import load_corpus
+from core.training.trainer import Trainer
 from tui.app import DebuggerApp
+from tui.screens.parameter_picker import ParameterPicker
 from tui.screens.path_prompt import PathScreen
 from tui.screens.run_until import RunUntilScreen
-from tui.widgets.parameter_picker import ParameterPicker
 
 KIND = {"s": "run file", "m": "model file"}  # the prompt's key -> what it writes
 WRITTEN = {"s": "saved the run at step", "m": "exported the model at step"}

@@ -8,9 +8,9 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from core.corpus import Corpus, load_corpus
-from core.tokenizer import Tokenizer
-from core.trace import StepTrace
+from core.model.tokenizer import Tokenizer
+from core.training.corpus import Corpus, load_corpus
+from core.training.trace import StepTrace
 from tui.widgets.embedding_map import EmbeddingGradMap
 
 GRADIENT_GLYPHS = set("░▒▓█")

@@ -4,9 +4,9 @@ import pytest
 from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
-from core.model import GPTConfig, Model
-from core.params import Parameters
-from tui.widgets.parameter_picker import ParameterPicker
+from core.autograd.params import Parameters
+from core.model.gpt import GPTConfig, Model
+from tui.screens.parameter_picker import ParameterPicker
 
 WORDS = ["a", "car", "cat", "the"]
 

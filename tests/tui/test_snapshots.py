@@ -8,8 +8,8 @@ import time
 
 from textual.pilot import Pilot
 
-from core.corpus import load_corpus
-from core.trainer import Trainer
+from core.training.corpus import load_corpus
+from core.training.trainer import Trainer
 from tui.app import DebuggerApp
 
 

@@ -8,9 +8,9 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from core.bench import run_benchmark
-from core.corpus import load_corpus
-from tui.cli import print_warnings, say
+from core.training.bench import run_benchmark
+from core.training.corpus import load_corpus
+from tui.console import print_warnings, say
 
 
 def run_bench(args: argparse.Namespace, out: Console, err: Console) -> int:

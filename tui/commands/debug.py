@@ -11,14 +11,14 @@ from typing import Any
 
 from rich.console import Console
 
-from core.corpus import DEFAULT_CORPUS, load_corpus
+from core.debugging.runfile import load_run
 from core.errors import ModelFileError
-from core.modelfile import load_model
-from core.optimizer import AdamConfig
-from core.outputs import Input
-from core.runfile import load_run
-from core.trainer import Trainer
-from tui.cli import print_warnings, say
+from core.files.outputs import Input
+from core.model.modelfile import load_model
+from core.training.corpus import DEFAULT_CORPUS, load_corpus
+from core.training.optimizer import AdamConfig
+from core.training.trainer import Trainer
+from tui.console import print_warnings, say
 
 
 def run_debugger(args: argparse.Namespace, out: Console, err: Console) -> int:

@@ -9,15 +9,15 @@ import time
 
 from rich.console import Console
 
-from core.corpus import load_corpus, normalise_sentence
 from core.errors import MicrogptError, ModelFileError
-from core.fit import check_fits
-from core.generation import SamplingOptions, generate
-from core.model import Model
-from core.modelfile import load_model
-from core.rng import Mulberry32
-from core.tokenizer import Tokenizer
-from tui.cli import print_warnings, say
+from core.model.fit import check_fits
+from core.model.generation import SamplingOptions, generate
+from core.model.gpt import Model
+from core.model.modelfile import load_model
+from core.model.tokenizer import Tokenizer, normalise_sentence
+from core.reference.rng import Mulberry32
+from core.training.corpus import load_corpus
+from tui.console import print_warnings, say
 
 
 def run_generate(args: argparse.Namespace, out: Console, err: Console) -> int:

@@ -9,13 +9,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from core.corpus import load_corpus, normalise_sentence
 from core.errors import MicrogptError
-from core.fit import misfit
-from core.model import GPTConfig, matrix_specs
-from core.modelfile import load_model
-from core.tokenizer import Tokenizer
-from tui.cli import print_warnings, say
+from core.model.fit import misfit
+from core.model.gpt import GPTConfig, matrix_specs
+from core.model.modelfile import load_model
+from core.model.tokenizer import Tokenizer, normalise_sentence
+from core.training.corpus import load_corpus
+from tui.console import print_warnings, say
 
 
 def run_info(args: argparse.Namespace, out: Console, err: Console) -> int:

@@ -32,13 +32,13 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from core.corpus import load_corpus
 from core.errors import MicrogptError
-from core.modelfile import save_model
-from core.optimizer import AdamConfig
-from core.outputs import AtomicFile, Input, Output, check_output
-from core.trainer import Trainer
-from tui.cli import print_warnings, say
+from core.files.outputs import AtomicFile, Input, Output, check_output
+from core.model.modelfile import save_model
+from core.training.corpus import load_corpus
+from core.training.optimizer import AdamConfig
+from core.training.trainer import Trainer
+from tui.console import print_warnings, say
 
 RECENT = 100  # steps in the running mean shown beside the current loss
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

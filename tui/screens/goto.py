@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from core.step_target import StepTargetError, parse_step_target
+from core.debugging.step_target import StepTargetError, parse_step_target
 
 
 class GotoScreen(ModalScreen[int | None]):

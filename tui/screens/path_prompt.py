@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from core.errors import MicrogptError
-from core.outputs import Output
+from core.files.outputs import Output
 
 
 class PathScreen(ModalScreen[Output | None]):

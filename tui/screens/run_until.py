@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 
-from core.conditions import EXAMPLES, Condition, ConditionError
+from core.debugging.conditions import EXAMPLES, Condition, ConditionError
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from core.optimizer import AdamConfig, AdamEntry
+from core.training.optimizer import AdamConfig, AdamEntry
 
 ADAM = AdamConfig()  # the tutorial's β1, β2 and ε, for writing out the formulas
 EPS = f"{ADAM.eps:g}".replace("e-0", "e-")  # 1e-8, as the tutorial writes it

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from core.trace import PositionTrace
+from core.training.trace import PositionTrace
 from tui.widgets.predictions_table import percent
 
 _EIGHTHS = " ▏▎▍▌▋▊▉█"

@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from core.trace import StepTrace
+from core.training.trace import StepTrace
 
 Mode = Literal["step", "cumulative"]
 Pieces = list[tuple[str, str]]  # (text, space-separated style names)

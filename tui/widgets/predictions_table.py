@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from core.trace import PositionTrace, StepTrace
+from core.training.trace import PositionTrace, StepTrace
 
 CONTEXT_WIDTH = 18  # characters of context shown before the target
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from core.trace import StepTrace
+from core.training.trace import StepTrace
 
 LABEL_WIDTH = 5  # "pos", "word", "id" labels in the left margin
 

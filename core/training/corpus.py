@@ -10,22 +10,15 @@ dropped; apostrophes and hyphens inside a word are kept ("don't", "ice-cream").
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from core.errors import CorpusError
-from core.inputs import MB, read_bytes
+from core.files.inputs import MB, read_bytes
+from core.model.tokenizer import JS_WHITESPACE, SPACES, words_in
 
 MAX_CORPUS_BYTES = 64 * MB  # 60 times the tutorial's corpus
-
-# The characters JavaScript's String.prototype.trim() removes.
-JS_WHITESPACE = (
-    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-_SPACES = re.compile(r"[\s\ufeff]+")
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 @dataclass(frozen=True)
@@ -44,7 +37,8 @@ class Corpus:
     """What was normalised, naming the first line affected."""
 
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "sentences.txt"
+# Our own corpus, shipped as package data: found from a checkout and from a wheel.
+DEFAULT_CORPUS = Path(str(resources.files("data").joinpath("sentences.txt")))
 
 
 def load_corpus(path: str | Path = DEFAULT_CORPUS) -> Corpus:
@@ -86,10 +80,10 @@ def _sentences(text: str, name: str) -> tuple[list[str], list[int], list[str]]:
         line = line.strip(JS_WHITESPACE).lower()
         if not line:
             continue
-        words = _SPACES.split(line)
+        words = SPACES.split(line)
         if " ".join(words) != line:
             spaced.append(number)
-        clean = _words(words)
+        clean = words_in(words)
         if clean != words:
             dropped = "".join(sorted(set(line) - set(" ".join(clean)) - set(" \t")))
             punctuated.append((number, dropped))
@@ -114,18 +108,3 @@ def _sentences(text: str, name: str) -> tuple[list[str], list[int], list[str]]:
 
 def _lines(numbers: list[int]) -> str:
     return "1 line" if len(numbers) == 1 else f"{len(numbers)} lines"
-
-
-def _words(pieces: list[str]) -> list[str]:
-    return [w for piece in pieces for w in _WORD.findall(piece)]
-
-
-def normalise_sentence(text: str) -> str:
-    """A sentence typed by the user (a prompt, a sentence to encode), read exactly as a
-    corpus line is read: trimmed, lowercased, single-spaced, punctuation dropped."""
-    return " ".join(_words(_SPACES.split(text.strip(JS_WHITESPACE).lower())))
-
-
-def is_word(text: str) -> bool:
-    """Whether the corpus reader could produce `text` as one word."""
-    return _WORD.fullmatch(text) is not None and text == text.lower()

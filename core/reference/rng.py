@@ -11,7 +11,7 @@ import math
 from collections.abc import MutableSequence, Sequence
 from typing import TypeVar
 
-from core import jsmath
+from core.reference import jsmath
 
 T = TypeVar("T")
 _MASK = 0xFFFFFFFF

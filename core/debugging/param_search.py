@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.params import (
+from core.autograd.params import (
     MatrixSpec,
     Parameters,
     aliases_of,

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from core.autograd.params import Parameters
 from core.errors import MicrogptError, ParameterNameError
-from core.params import Parameters
-from core.tokenizer import Tokenizer
-from core.trace import StepTrace
+from core.model.tokenizer import Tokenizer
+from core.training.trace import StepTrace
 
 MEAN_WINDOW = 100  # steps in the running mean of `loss > kx mean`
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import jsmath
-from core.engine import Value, js_divide
+from core.autograd.engine import Value, js_divide
 from core.errors import MicrogptError
-from core.model import KVCache, Model, gpt
-from core.rng import Mulberry32
-from core.tokenizer import Tokenizer
+from core.model.gpt import KVCache, Model, gpt
+from core.model.tokenizer import Tokenizer
+from core.reference import jsmath
+from core.reference.rng import Mulberry32
 
 NEG_INF = -math.inf
 

@@ -10,10 +10,10 @@ from typing import overload
 
 import numpy as np
 
-from core import jsmath
-from core.engine import BackwardPass, Value, dot, vsum
-from core.linear import linear
-from core.params import Matrix
+from core.autograd.engine import BackwardPass, Value, dot, vsum
+from core.autograd.linear import linear
+from core.autograd.params import Matrix
+from core.reference import jsmath
 
 __all__ = ["Softmax", "embed", "linear", "rmsnorm", "scale_down", "softmax"]
 

@@ -1,4 +1,4 @@
-"""Long fdlibm ports behind core.jsmath: V8's legacy pow and the huge-argument pi/2 reduction.
+"""Long fdlibm ports behind `jsmath`: V8's legacy pow and the huge-argument pi/2 reduction.
 
 Kept apart from jsmath.py because they are long and rarely read; like jsmath, they follow
 V8's C (src/base/ieee754.cc) operation by operation, so every float result has the same bits.

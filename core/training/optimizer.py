@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import jsmath
+from core.reference import jsmath
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from core.conditions import parse_condition
-from core.corpus import Corpus, load_corpus
+from core.debugging.conditions import parse_condition
 from core.errors import CorpusError, MicrogptError, shown
-from core.inputs import MB, read_json
-from core.model import MAX_VOCABULARY
-from core.modelfile import MAX_MODEL_BYTES, MAX_MODEL_VALUES, model_from_json, model_to_json
-from core.optimizer import AdamConfig
-from core.outputs import Output, write_atomic
-from core.trainer import Trainer, TrainerState
+from core.files.inputs import MB, read_json
+from core.files.outputs import Output, write_atomic
+from core.model.gpt import MAX_VOCABULARY
+from core.model.modelfile import MAX_MODEL_BYTES, MAX_MODEL_VALUES, model_from_json, model_to_json
+from core.training.corpus import Corpus, load_corpus
+from core.training.optimizer import AdamConfig
+from core.training.state import TrainerState
+from core.training.trainer import Trainer
 
 FORMAT = "microgpt-run"
 VERSION = 1

@@ -16,8 +16,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from core.errors import MicrogptError
-from core.trace import StepTrace
-from core.trainer import TrainerState
+from core.training.state import TrainerState
+from core.training.trace import StepTrace
 
 
 class HistoryError(MicrogptError):

@@ -1,4 +1,4 @@
-"""Turning a step's live values into the plain data of its trace (`core.trace`)."""
+"""Turning a step's live values into the plain data of its trace (`core.training.trace`)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from core.engine import Value
-from core.params import MatrixSpec, Parameters
-from core.primitives import Softmax
-from core.tokenizer import Tokenizer
-from core.trace import Guess, PositionTrace, RowGradient
+from core.autograd.engine import Value
+from core.autograd.params import MatrixSpec, Parameters
+from core.autograd.primitives import Softmax
+from core.model.tokenizer import Tokenizer
+from core.training.trace import Guess, PositionTrace, RowGradient
 
 TOP_GUESSES = 10
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.conditions import Condition, check_all
-from core.history import History, HistoryPolicy, Rewind
-from core.trace import StepTrace
-from core.trainer import Trainer
+from core.debugging.conditions import Condition, check_all
+from core.debugging.history import History, HistoryPolicy, Rewind
+from core.training.trace import StepTrace
+from core.training.trainer import Trainer
 
 
 class Timeline:

@@ -10,22 +10,22 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 
-from core.corpus import Corpus
-from core.engine import BackwardPass, Value, vsum
+from core.autograd.engine import BackwardPass, Value, vsum
+from core.autograd.primitives import Softmax, scale_down, softmax
 from core.errors import NonFiniteError
-from core.fit import check_fits
-from core.model import GPTConfig, KVCache, Model, gpt
-from core.naive import reference_node_count
-from core.optimizer import Adam, AdamConfig
-from core.primitives import Softmax, scale_down, softmax
-from core.rng import Mulberry32
-from core.tokenizer import Tokenizer
-from core.trace import StepTrace, Timings, WatchedParameter
-from core.tracing import GradientReport, moved_rows, position_traces
+from core.model.fit import check_fits
+from core.model.gpt import GPTConfig, KVCache, Model, gpt
+from core.model.graph_size import reference_node_count
+from core.model.tokenizer import Tokenizer
+from core.reference.rng import Mulberry32
+from core.training.corpus import Corpus
+from core.training.optimizer import Adam, AdamConfig
+from core.training.state import TrainerState, frozen
+from core.training.trace import StepTrace, Timings, WatchedParameter
+from core.training.tracing import GradientReport, moved_rows, position_traces
 
 DEFAULT_SEED = 42
 
@@ -81,10 +81,10 @@ class Trainer:
         params = self.model.params
         return TrainerState(
             step_index=self.step_index,
-            data=_frozen(params.data),
-            m=_frozen(self.adam.m),
-            v=_frozen(self.adam.v),
-            token_row_hits=_frozen(self.token_row_hits),
+            data=frozen(params.data),
+            m=frozen(self.adam.m),
+            v=frozen(self.adam.v),
+            token_row_hits=frozen(self.token_row_hits),
             rng_state=self.rng.state,
         )
 
@@ -247,34 +247,6 @@ class Trainer:
             reference_nodes=reference_node_count(model.config, n, len(set(tokens[:n]))),
             timings=timings,
         )
-
-
-@dataclass(frozen=True)
-class TrainerState:
-    """A training run's changing state between two steps (arrays are read-only copies)."""
-
-    step_index: int
-    """Steps done: the next step to run."""
-    data: np.ndarray
-    """Every parameter, in the reference's order."""
-    m: np.ndarray
-    """Adam's first moments."""
-    v: np.ndarray
-    """Adam's second moments."""
-    token_row_hits: np.ndarray
-    """Per token-embedding row, the steps in which it got a gradient."""
-    rng_state: int
-    """The generator's state (training draws nothing, sampling does)."""
-
-    @property
-    def nbytes(self) -> int:
-        return self.data.nbytes + self.m.nbytes + self.v.nbytes + self.token_row_hits.nbytes
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    copy = array.copy()
-    copy.flags.writeable = False
-    return copy
 
 
 def _adopt(model: Model, tokenizer: Tokenizer, corpus_path: str) -> Model:

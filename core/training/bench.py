@@ -15,10 +15,10 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from core.corpus import Corpus
-from core.naive import NaiveGPT
-from core.optimizer import AdamConfig
-from core.trainer import Trainer
+from core.model.naive import NaiveGPT
+from core.training.corpus import Corpus
+from core.training.optimizer import AdamConfig
+from core.training.trainer import Trainer
 
 ENGINES = ("fused", "naive")
 

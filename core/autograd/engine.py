@@ -4,7 +4,7 @@ with respect to it, and remembers which values it was computed from.
 Every op has the tutorial's shape: a forward result plus one local derivative per child,
 and `backward()` applies the chain rule `child.grad += local * grad` in the reference's
 order (a depth-first topological sort, walked in reverse). A few fused n-ary nodes
-(`vsum`, `dot`, and the rows of `core.primitives.linear`) stand for whole chains of
+(`vsum`, `dot`, and the rows of `core.autograd.primitives.linear`) stand for whole chains of
 primitive nodes; they perform the same floating-point operations in the same order, so
 the numbers are identical to the last bit, only far fewer Python objects are made.
 """
@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from core import jsmath
+from core.reference import jsmath
 
 
 class Value:

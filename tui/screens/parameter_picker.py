@@ -12,9 +12,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 
+from core.autograd.params import Parameters
+from core.debugging.param_search import ParameterMatch, search_parameters
 from core.errors import ParameterNameError
-from core.param_search import ParameterMatch, search_parameters
-from core.params import Parameters
 
 SYNTAX = (
     "matrix[row][column]: token_embedding[cat][3] · layers.0.mlp.hidden[7][12] · "

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.engine import Value, dot
+from core.autograd.engine import Value, dot
+from core.autograd.params import BOS_LABEL, Matrix, MatrixSpec, Parameters
+from core.autograd.primitives import embed, linear, rmsnorm, scale_down, softmax
 from core.errors import ConfigError
-from core.params import BOS_LABEL, Matrix, MatrixSpec, Parameters
-from core.primitives import embed, linear, rmsnorm, scale_down, softmax
-from core.rng import Mulberry32
+from core.reference.rng import Mulberry32
 
 INIT_STD = 0.08  # every weight starts as a draw from N(0, 0.08)
 MAX_PARAMETERS = 4_000_000  # 63 times the tutorial's model: beyond the scalar engine's reach

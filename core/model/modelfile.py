@@ -14,13 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from core.corpus import is_word
+from core.autograd.params import BOS_LABEL
 from core.errors import ConfigError, ModelFileError, shown
-from core.inputs import MB, read_json
-from core.model import MAX_PARAMETERS, MAX_VOCABULARY, GPTConfig, Model
-from core.outputs import Output, write_atomic
-from core.params import BOS_LABEL
-from core.tokenizer import js_order
+from core.files.inputs import MB, read_json
+from core.files.outputs import Output, write_atomic
+from core.model.gpt import MAX_PARAMETERS, MAX_VOCABULARY, GPTConfig, Model
+from core.model.tokenizer import is_word, js_order
 
 MAX_MODEL_BYTES = 128 * MB  # the largest model microgpt builds, written as JSON
 MAX_MODEL_VALUES = MAX_PARAMETERS + MAX_VOCABULARY + 100  # weights, words, config

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core.engine import BackwardPass, Value
-from core.params import Matrix
+from core.autograd.engine import BackwardPass, Value
+from core.autograd.params import Matrix
 
 
 class LinearRow(Value):

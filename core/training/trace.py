@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 
-from core.optimizer import AdamEntry
+from core.training.optimizer import AdamEntry
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,37 @@ order), and one extra token, BOS, marks where a sentence begins and ends."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from core.autograd.params import BOS_LABEL
 from core.errors import UnknownWordError
-from core.params import BOS_LABEL
+
+# The characters JavaScript's String.prototype.trim() removes.
+JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+SPACES = re.compile(r"[\s\ufeff]+")
+# A word: letters and digits, with apostrophes or hyphens inside ("don't", "ice-cream").
+WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+def words_in(pieces: Iterable[str]) -> list[str]:
+    """The words in space-separated pieces of text, punctuation dropped."""
+    return [w for piece in pieces for w in WORD.findall(piece)]
+
+
+def normalise_sentence(text: str) -> str:
+    """A sentence typed by the user (a prompt, a sentence to encode), read exactly as a
+    corpus line is read: trimmed, lowercased, single-spaced, punctuation dropped."""
+    return " ".join(words_in(SPACES.split(text.strip(JS_WHITESPACE).lower())))
+
+
+def is_word(text: str) -> bool:
+    """Whether the corpus reader could produce `text` as one word."""
+    return WORD.fullmatch(text) is not None and text == text.lower()
 
 
 def js_order(word: str) -> bytes:

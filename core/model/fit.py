@@ -5,8 +5,8 @@ be the corpus's, word for word; without one (the tutorial's files), its size mus
 from __future__ import annotations
 
 from core.errors import ModelFileError
-from core.model import Model
-from core.tokenizer import Tokenizer
+from core.model.gpt import Model
+from core.model.tokenizer import Tokenizer
 
 
 def misfit(model: Model, tokenizer: Tokenizer, corpus_name: str) -> str | None:
