@@ -6,7 +6,7 @@ import time
 import pytest
 
 from core.debugging.conditions import ConditionError, parse_condition
-from core.debugging.timeline import Timeline
+from core.debugging.session import Session
 from core.training.corpus import load_corpus
 from core.training.trainer import Trainer
 
@@ -38,8 +38,12 @@ def straight(corpus):
 def stop_step(corpus, text):
     trainer = Trainer(corpus, seed=2)
     condition = parse_condition(text, trainer.tokenizer, trainer.model.params)
-    traces, reason = Timeline(trainer).run_until([condition], 30)
-    return (traces[-1].step if reason else None), reason
+    session = Session(trainer, conditions=[condition])
+    session.run()
+    while session.wants_step() and session.steps_done < 30:
+        session.advance()
+    reason = session.state().reason or None
+    return (session.trace.step if reason else None), reason
 
 
 def first(traces, predicate):

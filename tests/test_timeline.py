@@ -18,6 +18,15 @@ def corpus(tmp_path):
     return load_corpus(path)
 
 
+def back_to(timeline: Timeline, target: int, watch=()):
+    """Restore the snapshot before `target`, then replay (what the Session does)."""
+    rewind = timeline.begin_rewind(target)
+    trace = rewind.trace
+    for _ in range(rewind.replay):
+        trace = timeline.step(watch)
+    return trace
+
+
 def state_of(trainer: Trainer):
     s = trainer.snapshot()
     return (
@@ -35,7 +44,7 @@ def test_back_7_then_forward_7_is_identical_to_the_straight_run(corpus):
     straight_traces = [straight.step([3, 700]) for _ in range(20)]
     timeline = Timeline(Trainer(corpus, seed=5))
     traces = [timeline.step([3, 700]) for _ in range(20)]
-    shown = timeline.back_to(13, [3, 700])
+    shown = back_to(timeline, 13, [3, 700])
     assert shown == straight_traces[12] and timeline.steps_done == 13
     again = [timeline.step([3, 700]) for _ in range(7)]
     assert again == straight_traces[13:] == traces[13:]
@@ -46,8 +55,8 @@ def test_each_step_back_shows_the_trace_of_the_step_before(corpus):
     timeline = Timeline(Trainer(corpus, seed=5))
     traces = [timeline.step() for _ in range(12)]
     for done in range(11, 0, -1):
-        assert timeline.back_to(done) == traces[done - 1]
-    assert timeline.back_to(0) is None and timeline.steps_done == 0
+        assert back_to(timeline, done) == traces[done - 1]
+    assert back_to(timeline, 0) is None and timeline.steps_done == 0
 
 
 def test_going_back_past_the_oldest_kept_state_is_refused(corpus):
@@ -57,7 +66,7 @@ def test_going_back_past_the_oldest_kept_state_is_refused(corpus):
         timeline.step()
     assert timeline.history.oldest == 40  # coarse 40 and 60 kept, 0 and 20 dropped
     with pytest.raises(HistoryError, match="oldest kept state is step 40"):
-        timeline.back_to(30)
+        back_to(timeline, 30)
     before = state_of(timeline.trainer)
     assert state_of(timeline.trainer) == before  # the refusal changed nothing
 

@@ -8,6 +8,8 @@ import pytest
 
 from core.errors import NonFiniteError
 from core.training.corpus import load_corpus
+from core.training.optimizer import AdamConfig
+from core.training.trace import RowState
 from core.training.trainer import Trainer
 
 SENTENCES = [
@@ -78,6 +80,39 @@ def test_rows_keep_moving_through_momentum_after_their_gradient_stops(corpus):
     momentum_only = set(second.token_rows_moved) - {r.row for r in second.token_rows}
     assert momentum_only == {r.row for r in first.token_rows} - {r.row for r in second.token_rows}
     assert second.token_row_hits[first.token_rows[0].row] >= 1
+
+
+def test_each_token_row_has_the_state_its_gradient_update_and_hits_give(corpus):
+    trainer = Trainer(corpus, seed=3)
+    for trace in [trainer.step() for _ in range(3)]:
+        gradient = {r.row for r in trace.token_rows}
+        moved = set(trace.token_rows_moved)
+        for row, state in enumerate(trace.token_row_states):
+            if row in gradient:
+                assert state is RowState.GRADIENT
+            elif row in moved:
+                assert state is RowState.MOMENTUM
+            elif trace.token_row_hits[row]:
+                assert state is RowState.RESTING
+            else:
+                assert state is RowState.NEVER
+        assert sum(trace.rows_in(s) for s in RowState) == len(trace.token_row_hits)
+        assert trace.rows_in(RowState.GRADIENT) == len(gradient)
+
+
+def test_rows_whose_momentum_ran_out_are_resting(corpus):
+    trainer = Trainer(corpus, seed=3, adam=AdamConfig(beta1=0.0))  # m is this step's gradient
+    trainer.step()
+    second = trainer.step()
+    resting = {r for r, s in enumerate(second.token_row_states) if s is RowState.RESTING}
+    assert resting and not resting & set(second.token_rows_moved)
+
+
+def test_adam_entries_carry_the_runs_constants(corpus):
+    config = AdamConfig(beta1=0.9, beta2=0.95, eps=1e-6)
+    trainer = Trainer(corpus, seed=3, adam=config)
+    entry = trainer.step(watch=[0]).watched[0].adam
+    assert (entry.beta1, entry.beta2, entry.eps) == (0.9, 0.95, 1e-6)
 
 
 def test_watched_parameters_match_the_optimizer_buffers_after_two_steps(corpus):

@@ -1,7 +1,7 @@
 """Model-level breakpoints: conditions on a training step that make a run pause.
 
 Written as short text, so they are quick to type and can be saved with a run:
-    loss > 4            loss < 3.2          loss > 2x mean   (the mean of the last 100)
+    loss > 4            loss < 3.2          loss > 2x mean   (the running mean: core.training.stats)
     p(cat) < 0.01       p(cat) < 1%         (cat is a target with a low probability)
     grad cat            (cat's token-embedding row receives a gradient)
     m flips token_embedding[cat][0]         (a watched parameter's m changes sign)
@@ -11,7 +11,6 @@ NaN or infinity always pauses training; it needs no condition.
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -19,9 +18,8 @@ from typing import Protocol
 from core.autograd.params import Parameters
 from core.errors import MicrogptError, ParameterNameError
 from core.model.tokenizer import Tokenizer
+from core.training.stats import recent_mean
 from core.training.trace import StepTrace
-
-MEAN_WINDOW = 100  # steps in the running mean of `loss > kx mean`
 
 EXAMPLES = (
     "loss > 4",
@@ -72,14 +70,11 @@ class LossSpike:
     watches: tuple[int, ...] = ()
 
     def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
-        recent = earlier[-MEAN_WINDOW:]
-        if not recent:
-            return None
-        mean = statistics.fmean(recent)
-        if trace.loss > self.factor * mean:
+        mean = recent_mean(earlier)
+        if mean is not None and trace.loss > self.factor * mean.value:
             return (
                 f"loss {trace.loss:.4f} > {self.factor:g} x the mean of the last "
-                f"{len(recent)} ({mean:.4f})"
+                f"{mean.steps} ({mean.value:.4f})"
             )
         return None
 

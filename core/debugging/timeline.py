@@ -1,11 +1,11 @@
 """A trainer with a past: step forward as usual, or go back to any step the history can
-reach (restore the snapshot before it, then replay: training is deterministic)."""
+reach (restore the snapshot before it, then replay: training is deterministic). The rules
+of going back and running until a condition are the Session's; this is the mechanism."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.debugging.conditions import Condition, check_all
 from core.debugging.history import History, HistoryPolicy, Rewind
 from core.training.trace import StepTrace
 from core.training.trainer import Trainer
@@ -45,27 +45,3 @@ class Timeline:
         self.trainer.restore(rewind.state)
         del self.losses[rewind.state.step_index :]
         return rewind
-
-    def back_to(self, target: int, watch: Sequence[int] = ()) -> StepTrace | None:
-        """Go back to `target` steps done and return that step's trace (None at step 0)."""
-        rewind = self.begin_rewind(target)
-        trace = rewind.trace
-        for _ in range(rewind.replay):
-            trace = self.step(watch)
-        return trace
-
-    def run_until(
-        self, conditions: Sequence[Condition], limit: int, watch: Sequence[int] = ()
-    ) -> tuple[list[StepTrace], str | None]:
-        """Step until a condition holds (or `limit` steps); the traces, and the reason."""
-        watched = sorted({*watch, *(i for c in conditions for i in c.watches)})
-        losses: list[float] = []
-        traces = []
-        for _ in range(limit):
-            trace = self.step(watched)
-            traces.append(trace)
-            reason = check_all(conditions, trace, losses)
-            losses.append(trace.loss)
-            if reason is not None:
-                return traces, reason
-        return traces, None

@@ -62,6 +62,12 @@ class AdamEntry:
     """the learning rate of this step"""
     update: float
     """lr * m_hat / (sqrt(v_hat) + eps): what was subtracted from the parameter"""
+    beta1: float
+    """the run's decay of m, which this update used"""
+    beta2: float
+    """the run's decay of v"""
+    eps: float
+    """the run's epsilon"""
 
 
 class Adam:
@@ -114,4 +120,7 @@ class Adam:
             v_hat,
             lr,
             update,
+            c.beta1,
+            c.beta2,
+            c.eps,
         )

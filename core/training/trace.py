@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 from core.training.optimizer import AdamEntry
 
@@ -60,6 +61,20 @@ class RowGradient:
     """The word, BOS, or the position number."""
     norm: float
     """Euclidean norm of the row's gradient."""
+
+
+class RowState(IntEnum):
+    """What one step did to a token-embedding row. Only the rows of the sentence's words
+    get a gradient, yet Adam moves every row whose m is not zero."""
+
+    NEVER = 0
+    """Has never had a gradient, and did not move."""
+    RESTING = 1
+    """Had a gradient in an earlier step, but this update left it where it was."""
+    MOMENTUM = 2
+    """No gradient this step, yet moved: carried by Adam's momentum alone."""
+    GRADIENT = 3
+    """Got a gradient this step."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +141,8 @@ class StepTrace:
     token_row_hits: tuple[int, ...]
     """Per token-embedding row: in how many steps so far (this one included) it got a
     gradient."""
+    token_row_states: tuple[RowState, ...]
+    """Per token-embedding row: what this step did to it."""
     matrix_grad_norms: tuple[tuple[str, float], ...]
     """(matrix name, Euclidean norm of its gradient), in the reference's order."""
     watched: tuple[WatchedParameter, ...]
@@ -134,3 +151,7 @@ class StepTrace:
     reference_nodes: int
     """Nodes the reference's one-op-per-node graph has for the same loss."""
     timings: Timings = field(compare=False)
+
+    def rows_in(self, state: RowState) -> int:
+        """How many token-embedding rows this step left in `state`."""
+        return self.token_row_states.count(state)

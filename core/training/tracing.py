@@ -10,7 +10,7 @@ from core.autograd.engine import Value
 from core.autograd.params import MatrixSpec, Parameters
 from core.autograd.primitives import Softmax
 from core.model.tokenizer import Tokenizer
-from core.training.trace import Guess, PositionTrace, RowGradient
+from core.training.trace import Guess, PositionTrace, RowGradient, RowState
 
 TOP_GUESSES = 10
 
@@ -85,3 +85,18 @@ def moved_rows(update: np.ndarray, spec: MatrixSpec) -> tuple[int, ...]:
     """The rows of a matrix whose values this update changed."""
     rows = update[spec.offset : spec.offset + spec.size].reshape(spec.rows, spec.cols)
     return tuple(np.flatnonzero(np.any(rows != 0.0, axis=1)).tolist())
+
+
+_STATES = tuple(RowState)  # by value
+
+
+def row_states(
+    hits: np.ndarray, moved: Sequence[int], gradient: Sequence[RowGradient]
+) -> tuple[RowState, ...]:
+    """Each row's state: GRADIENT if it got one this step, else MOMENTUM if the update
+    moved it, else RESTING if it got a gradient before (`hits` counts this step), else
+    NEVER."""
+    states = np.where(hits > 0, RowState.RESTING, RowState.NEVER)
+    states[np.asarray(moved, dtype=np.intp)] = RowState.MOMENTUM
+    states[np.asarray([r.row for r in gradient], dtype=np.intp)] = RowState.GRADIENT
+    return tuple(map(_STATES.__getitem__, states.tolist()))

@@ -25,7 +25,7 @@ from core.training.corpus import Corpus
 from core.training.optimizer import Adam, AdamConfig
 from core.training.state import TrainerState, frozen
 from core.training.trace import StepTrace, Timings, WatchedParameter
-from core.training.tracing import GradientReport, moved_rows, position_traces
+from core.training.tracing import GradientReport, moved_rows, position_traces, row_states
 
 DEFAULT_SEED = 42
 
@@ -117,7 +117,7 @@ class Trainer:
         tokens = self.tokenizer.encode(sentence)
         params = self.model.params
         t0 = time.perf_counter()
-        loss, probs, losses = self._forward(tokens)
+        loss, total, probs, losses = self._forward(tokens)
         t1 = time.perf_counter()
         run = loss.backward()
         t2 = time.perf_counter()
@@ -143,6 +143,7 @@ class Trainer:
             sentence,
             tokens,
             loss,
+            total.data,
             probs,
             losses,
             run,
@@ -152,7 +153,8 @@ class Trainer:
             timings,
         )
 
-    def _forward(self, tokens: list[int]) -> tuple[Value, list[Softmax], list[Value]]:
+    def _forward(self, tokens: list[int]) -> tuple[Value, Value, list[Softmax], list[Value]]:
+        """The mean loss, the sum it divides, and each position's distribution and loss."""
         n = min(self.model.config.block_size, len(tokens) - 1)
         cache = KVCache.empty(self.model.config)
         probs, losses = [], []
@@ -160,7 +162,8 @@ class Trainer:
             p = softmax(gpt(self.model, tokens[pos], pos, cache))
             probs.append(p)
             losses.append(p[tokens[pos + 1]].log().neg())
-        return scale_down(vsum(losses), n), probs, losses
+        total = vsum(losses)
+        return scale_down(total, n), total, probs, losses
 
     def _check_finite(self, step: int, loss: Value, tokens: list[int]) -> None:
         params = self.model.params
@@ -204,6 +207,7 @@ class Trainer:
         sentence: str,
         tokens: list[int],
         loss: Value,
+        loss_sum: float,
         probs: list[Softmax],
         losses: list[Value],
         run: BackwardPass,
@@ -234,13 +238,14 @@ class Trainer:
             n=n,
             truncated=len(tokens) - 1 > n,
             positions=position_traces(tokens, words, probs, losses, self.tokenizer),
-            loss_sum=loss._children[0].data,
+            loss_sum=loss_sum,
             loss=loss.data,
             lr=self.adam.config.lr_at(step),
             token_rows=grads.token_rows,
             position_rows=grads.position_rows,
             token_rows_moved=moved,
             token_row_hits=tuple(hits.tolist()),
+            token_row_states=row_states(hits, moved, grads.token_rows),
             matrix_grad_norms=grads.matrix_norms,
             watched=watched,
             nodes=run.nodes,

@@ -4,8 +4,9 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.pilot import Pilot
 
-from core.training.optimizer import AdamEntry
+from core.training.optimizer import AdamConfig, AdamEntry
 from core.training.trace import StepTrace
+from core.training.trainer import Trainer
 from tui.widgets.adam_inspector import AdamInspector, WatchRow
 
 
@@ -201,6 +202,28 @@ async def test_enter_on_an_empty_list_asks_to_add_a_parameter():
         await shown(pilot, [], step=None)
         await pilot.press("enter")
     assert any(isinstance(m, AdamInspector.AddRequested) for m in seen)
+
+
+async def test_enter_on_a_list_with_rows_asks_for_nothing(tiny_traces):
+    seen: list[Message] = []
+    app = Harness()
+    async with app.run_test(size=(60, 20), message_hook=seen.append) as pilot:
+        await shown(pilot, watch_rows(tiny_traces))
+        await pilot.press("enter")
+    assert not any(isinstance(m, AdamInspector.AddRequested) for m in seen)
+
+
+async def test_detail_block_writes_the_runs_constants_not_the_tutorials(tiny_corpus):
+    trainer = Trainer(tiny_corpus, seed=1, adam=AdamConfig(beta1=0.9, beta2=0.95, eps=1e-6))
+    index = trainer.model.params.index_of("token_embedding[cat][0]")
+    traces = [trainer.step([index]) for _ in range(2)]
+    app = Harness()
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = "\n".join(lines_of(await shown(pilot, watch_rows(traces), step=2)))
+    assert "m      = 0.9·m_prev + 0.1·grad" in text
+    assert "v      = 0.95·v_prev + 0.05·grad²" in text
+    assert "1−β1^t = 1−0.9^2" in text and "1−β2^t = 1−0.95^2" in text
+    assert "update = lr_t·m̂ / (√v̂ + 1e-6)" in text
 
 
 async def test_a_parameter_not_yet_stepped_shows_its_value_and_waits():

@@ -284,7 +284,7 @@ async def test_a_condition_the_parser_trips_on_is_refused_without_a_crash(debugg
     def parse(text, tokenizer, params):
         raise IndexError("[b]no such[/b] position")
 
-    monkeypatch.setattr("tui.app.parse_condition", parse)
+    monkeypatch.setattr("tui.actions.parse_condition", parse)
     async with debugger.app.run_test(size=(120, 40)) as pilot:
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, RunUntilScreen))

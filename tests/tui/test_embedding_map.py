@@ -10,7 +10,9 @@ from textual.pilot import Pilot
 
 from core.model.tokenizer import Tokenizer
 from core.training.corpus import Corpus, load_corpus
-from core.training.trace import StepTrace
+from core.training.optimizer import AdamConfig
+from core.training.trace import RowState, StepTrace
+from core.training.trainer import Trainer
 from tui.widgets.embedding_map import EmbeddingGradMap
 
 GRADIENT_GLYPHS = set("░▒▓█")
@@ -265,3 +267,14 @@ async def test_short_map_scrolls_to_keep_the_cursor_in_view(wide_traces, wide_wo
 async def test_map_before_any_step_shows_the_hint(wide_words):
     async with showing(None, wide_words, (80, 30)) as (_pilot, widget):
         assert any("no steps yet: press space" in line for line in screen_lines(widget))
+
+
+async def test_rows_whose_momentum_ran_out_show_as_resting(tiny_corpus, tiny_words):
+    trainer = Trainer(tiny_corpus, seed=1, adam=AdamConfig(beta1=0.0))  # m: this step's grad
+    trainer.step()
+    trace = trainer.step()
+    resting = [r for r, s in enumerate(trace.token_row_states) if s is RowState.RESTING]
+    assert resting, "rows of the first sentence only should rest in the second step"
+    async with showing(trace, tiny_words, (80, 30)) as (_pilot, widget):
+        assert {tiny_cells(widget)[r] for r in resting} == {"∘"}
+        assert screen_lines(widget)[0].rstrip().endswith(f" · {len(resting)} resting")

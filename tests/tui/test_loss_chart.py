@@ -3,10 +3,10 @@
 import math
 
 import numpy as np
-import pytest
 from textual.app import App, ComposeResult
 
-from tui.widgets.loss_chart import LossChart, running_mean, y_range
+from core.training.stats import MEAN_WINDOW
+from tui.widgets.loss_chart import LossChart, y_range
 
 GUESS = math.log(597)  # 6.39: the loss of a uniform guess over 597 tokens
 
@@ -43,7 +43,7 @@ async def test_empty_history_shows_the_hint():
 
 async def test_legend_names_the_three_series():
     legend = (await shown(decaying(300)))[0]
-    assert legend.rstrip() == "⠒ loss  ━ mean of last 50  ┄ random guess 6.39"
+    assert legend.rstrip() == f"⠒ loss  ━ mean of last {MEAN_WINDOW}  ┄ random guess 6.39"
 
 
 async def test_narrow_legend_still_names_the_guess():
@@ -123,11 +123,6 @@ async def test_nan_and_infinite_losses_are_skipped():
     labels = [float(line.split("┤")[0]) for line in lines[1:-2] if "┤" in line]
     assert all(math.isfinite(v) for v in labels)
     assert lines[-1].split() == ["1", "50", "100"]
-
-
-def test_running_mean_covers_the_last_window_and_skips_nan():
-    values = np.array([1.0, 2.0, math.nan, 4.0, 5.0])
-    assert running_mean(values, 2).tolist() == pytest.approx([1.0, 1.5, 2.0, 4.0, 4.5])
 
 
 def test_y_range_includes_the_guess_and_stays_positive():

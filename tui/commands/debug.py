@@ -27,7 +27,7 @@ def run_debugger(args: argparse.Namespace, out: Console, err: Console) -> int:
         run = load_run(args.resume, args.data)  # the run's own corpus unless --data
         print_warnings(err, run.trainer.corpus.warnings)
         params = run.trainer.model.params
-        from tui.app import RUN_FILE_INPUT
+        from tui.actions import RUN_FILE_INPUT
 
         return _open(
             run.trainer,

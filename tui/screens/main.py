@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
 
 from tui.run_view import RunView
@@ -60,24 +61,43 @@ class MainScreen(Screen[None]):
         self._ready = False  # the widgets are composed and mounted
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        yield TokenStrip(id="tokens")
-        yield Tabs(*(Tab(title, id=f"tab-{pid}") for pid, title in PANELS.items()), id="panel-tabs")
+        # Kept, so that a repaint (several a second while training runs) queries nothing.
+        self._status = StatusBar(id="status")
+        self._tokens = TokenStrip(id="tokens")
+        self._tabs = Tabs(
+            *(Tab(title, id=f"tab-{pid}") for pid, title in PANELS.items()), id="panel-tabs"
+        )
+        self._top_row = Horizontal(id="top-row", classes="panel-row")
+        self._predictions = PredictionsTable(id="predictions", classes="panel")
+        self._distribution = DistributionChart(id="distribution", classes="panel")
+        self._loss = LossChart(id="loss", classes="panel")
+        self._embeddings = EmbeddingGradMap(id="embeddings", classes="panel")
+        self._adam = AdamInspector(id="adam", classes="panel")
+        self._panels: dict[str, Widget] = {
+            "predictions": self._predictions,
+            "distribution": self._distribution,
+            "loss": self._loss,
+            "embeddings": self._embeddings,
+            "adam": self._adam,
+        }
+        yield self._status
+        yield self._tokens
+        yield self._tabs
         with Vertical(id="panels"):
-            with Horizontal(id="top-row", classes="panel-row"):
-                yield PredictionsTable(id="predictions", classes="panel")
-                yield DistributionChart(id="distribution", classes="panel")
+            with self._top_row:
+                yield self._predictions
+                yield self._distribution
             with Horizontal(id="bottom-row", classes="panel-row"):
-                yield LossChart(id="loss", classes="panel")
-                yield EmbeddingGradMap(id="embeddings", classes="panel")
-                yield AdamInspector(id="adam", classes="panel")
+                yield self._loss
+                yield self._embeddings
+                yield self._adam
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(Tabs).can_focus = False  # its arrows would steal position selection
+        self._tabs.can_focus = False  # its arrows would steal position selection
         for pid, title in PANELS.items():
-            self.query_one(f"#{pid}").border_title = title
-        self.query_one(EmbeddingGradMap).set_vocabulary(self.words, self.block_size)
+            self._panels[pid].border_title = title
+        self._embeddings.set_vocabulary(self.words, self.block_size)
         self._ready = True
         self.show_panel(self.panel)
         self._show_again()
@@ -97,33 +117,31 @@ class MainScreen(Screen[None]):
         with self.app.batch_update():
             # The top row is as tall as the sentence's predictions (header, rows, the mean).
             rows = trace.n if trace is not None else 1
-            self.query_one("#top-row").styles.height = max(TOP_ROW_MIN, rows + 5)
-            self.query_one(StatusBar).show(
+            self._top_row.styles.height = max(TOP_ROW_MIN, rows + 5)
+            self._status.show(
                 view.status(activity.state, activity.goal, activity.note, activity.timings)
             )
-            self.query_one(TokenStrip).show(trace, view.selected, compact=self.compact)
-            self.query_one(PredictionsTable).show(trace, view.selected)
-            distribution = self.query_one(DistributionChart)
-            distribution.border_title = (
+            self._tokens.show(trace, view.selected, compact=self.compact)
+            self._predictions.show(trace, view.selected)
+            self._distribution.border_title = (
                 f"Next word at position {view.selected}" if trace is not None else "Distribution"
             )
-            distribution.show(position, context)
-            self.query_one(LossChart).show(tuple(view.losses), math.log(len(self.words) + 1))
-            self.query_one(EmbeddingGradMap).show(trace)
-            self.query_one(AdamInspector).show(view.watch_rows(), trace.step + 1 if trace else None)
+            self._distribution.show(position, context)
+            self._loss.show(tuple(view.losses), math.log(len(self.words) + 1))
+            self._embeddings.show(trace)
+            self._adam.show(view.watch_rows(), trace.step + 1 if trace else None)
 
     def show_panel(self, panel: str) -> None:
         """Compact: show this panel alone. Wide: all show, and this one takes focus (the
         map and the inspector have keys of their own)."""
         self.panel = panel
-        for pid in PANELS:
-            self.query_one(f"#{pid}").set_class(pid == panel, "-current")
+        for pid, widget in self._panels.items():
+            widget.set_class(pid == panel, "-current")
         for row in self.query(".panel-row"):
             row.set_class(bool(row.query(f"#{panel}")), "-current")
-        tabs = self.query_one(Tabs)
-        if tabs.active != f"tab-{panel}":
-            tabs.active = f"tab-{panel}"
-        target = self.query_one(f"#{panel}")
+        if self._tabs.active != f"tab-{panel}":
+            self._tabs.active = f"tab-{panel}"
+        target = self._panels[panel]
         if target.can_focus:
             target.focus()
         else:

@@ -20,12 +20,10 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
-from textual.widget import Widget
 
-from core.training.optimizer import AdamConfig, AdamEntry
+from core.training.optimizer import AdamEntry
+from tui.widgets.line_widget import LineWidget
 
-ADAM = AdamConfig()  # the tutorial's β1, β2 and ε, for writing out the formulas
-EPS = f"{ADAM.eps:g}".replace("e-0", "e-")  # 1e-8, as the tutorial writes it
 MARK = "▶ "  # before the selected line, so the selection does not rest on colour alone
 NAME_MIN = 14  # cells kept for names however narrow the panel
 LABEL = 6  # cells of the detail block's labels ("update", "1−β1^t")
@@ -80,7 +78,7 @@ _KEPT_FIRST = (_M, _V, _GRAD, _UPDATE, _DATA)  # which columns stay when the pan
 Spans = list[tuple[str, Style]]
 
 
-class AdamInspector(Widget, can_focus=True):
+class AdamInspector(LineWidget, can_focus=True):
     """A watch list of parameters and the Adam arithmetic of the selected one."""
 
     DEFAULT_CSS = """
@@ -134,8 +132,6 @@ class AdamInspector(Widget, can_focus=True):
         self._cursor = 0
         self._selected: int | None = None  # flat index, which keeps the selection stable
         self._top = 0  # first list row drawn when not all of them fit
-        self._lines: list[Strip] | None = None
-        self._lines_size = Size(0, 0)
         self._row_at_y: dict[int, int] = {}
         self._shape: tuple[int, bool | None] = (0, None)  # rows, detail kind: what sets height
 
@@ -185,8 +181,7 @@ class AdamInspector(Widget, can_focus=True):
         self._cursor = max(0, min(cursor, len(self._rows) - 1))
         self._selected = self._rows[self._cursor].index if self._rows else None
         shape = (len(self._rows), self._detail_kind())
-        self._lines = None
-        self.refresh(layout=shape != self._shape)
+        self._invalidate(layout=shape != self._shape)
         self._shape = shape
 
     def _detail_kind(self) -> bool | None:
@@ -195,30 +190,20 @@ class AdamInspector(Widget, can_focus=True):
 
     # ---- drawing ----
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._lines = None  # focus and theme changes restyle the selection
-
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         detail = self._detail(width) if self._rows else []
         return 1 + max(1, len(self._rows)) + len(detail)
 
-    def render_line(self, y: int) -> Strip:
-        if self._lines is None or self._lines_size != self.size:
-            self._lines = self._draw(self.size.width, self.size.height)
-            self._lines_size = self.size
-        if y < len(self._lines):
-            return self._lines[y]
-        return Strip.blank(self.size.width, self.rich_style)
-
-    def _style(self, name: str) -> Style:
+    def _make_style(self, name: str) -> Style:
         """A component's colour and text style (alpha blended), without its background, so
-        that it can lie on the selection's."""
+        that it can lie on the selection's ("": the widget's own style, whole)."""
+        if not name:
+            return self.rich_style
         full = self.get_component_rich_style(f"adam-inspector--{name}")
         return Style(color=full.color, bold=full.bold, dim=full.dim, italic=full.italic)
 
-    def _draw(self, width: int, height: int) -> list[Strip]:
-        base = self.rich_style
+    def _build(self, width: int, height: int) -> list[Strip]:
+        base = self._style("")
         caption = "Adam" if self._step is None else f"Adam · step {self._step}"
         if not self._rows:
             self._row_at_y = {}
@@ -293,7 +278,8 @@ class AdamInspector(Widget, can_focus=True):
 
 def _formulas(e: AdamEntry, step: int | None) -> list[tuple[str, list[str]]]:
     """(label, pieces) for each number of the update; pieces wrap as whole units."""
-    b1, b2 = ADAM.beta1, ADAM.beta2
+    b1, b2 = e.beta1, e.beta2  # the run's, which the entry carries
+    eps = f"{e.eps:g}".replace("e-0", "e-")  # 1e-8, as the tutorial writes it
     t = str(step) if step is not None else "t"
     return [
         ("grad", [f"= {signed(e.grad)}"]),
@@ -321,9 +307,9 @@ def _formulas(e: AdamEntry, step: int | None) -> list[tuple[str, list[str]]]:
         (
             "update",
             [
-                f"= lr_t·m̂ / (√v̂ + {EPS})",
+                f"= lr_t·m̂ / (√v̂ + {eps})",
                 f"= {unsigned(e.lr)}·({signed(e.m_hat)}) / "
-                f"({unsigned(math.sqrt(max(e.v_hat, 0.0)))} + {EPS})",
+                f"({unsigned(math.sqrt(max(e.v_hat, 0.0)))} + {eps})",
                 f"= {signed(e.update)}",
             ],
         ),

@@ -9,22 +9,22 @@ from typing import ClassVar, Literal
 
 import numpy as np
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
-from core.training.trace import StepTrace
+from core.training.trace import RowState, StepTrace
+from tui.widgets.line_widget import LineWidget
 
 Mode = Literal["step", "cumulative"]
 Pieces = list[tuple[str, str]]  # (text, space-separated style names)
 HINT = "no steps yet: press space"
 LEVELS = "░▒▓█"  # weakest to strongest
-# A cell's code: 0-2 a state, 3-6 a gradient's relative norm, 7-10 a hit-count level.
-NEVER, RESTING, MOMENTUM, GRADIENT, HITS = 0, 1, 2, 3, 7
+# A cell's code: 0-2 the RowState of a row without a gradient, 3-6 a gradient's relative
+# norm (GRADIENT + level), 7-10 a hit-count level (HITS + level - 1).
+NEVER, RESTING, MOMENTUM, GRADIENT = RowState  # 0-3, in value order
+HITS = 7
 GLYPHS = "·∘•" + LEVELS + LEVELS
 CLASSES = ("never", "resting", "momentum", *["gradient"] * 4, "hit1", "hit2", "hit3", "hit4")
 PREFIX = "embedding-grad-map--"
@@ -68,7 +68,7 @@ class Layout:
     pos_per_line: int  # position entries per line beside the grid; 0: below the grid
 
 
-class EmbeddingGradMap(Widget, can_focus=True):
+class EmbeddingGradMap(LineWidget, can_focus=True):
     """Token- and position-embedding rows: a gradient this step, or hits so far."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -125,9 +125,6 @@ in how many steps each row got a gradient, on a log scale. `pos`: the position r
         self._words: tuple[str, ...] = ()
         self._block_size = 16
         self._trace: StepTrace | None = None
-        self._strips: list[Strip] | None = None
-        self._built_size = Size(0, 0)
-        self._styles: dict[str, Style] = {}
 
     def set_vocabulary(self, words: Sequence[str], block_size: int) -> None:
         """Labels of token ids 0..V-2 (id V-1 is BOS), and the number of positions."""
@@ -174,36 +171,12 @@ in how many steps each row got a gradient, on a log scale. `pos`: the position r
         lines = -(-(size - column) // columns)  # the last line may not reach this column
         self.cursor = (line + dy) % lines * columns + column
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles.clear()  # focus or theme changed: styles are baked into the strips
-        self._strips = None
-
-    def _invalidate(self) -> None:
-        self._strips = None
-        self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        if self._strips is None or self._built_size != self.size:
-            self._built_size = self.size
-            self._strips = self._build(self.size.width, self.size.height)
-        if y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(self.size.width, self._style(""))
-
-    def _style(self, names: str) -> Style:
-        """The style of "gradient", "" (plain) or "gradient cursor" (over its cell), cached:
-        `rich_style` walks the ancestors."""
-        if names not in self._styles:
-            style = self.rich_style
-            for i, name in enumerate(names.split()):
-                style += self.get_component_rich_style(PREFIX + name, partial=i > 0)
-            self._styles[names] = style
-        return self._styles[names]
-
-    def _line(self, pieces: Pieces, width: int) -> Strip:
-        segments = [Segment(text, self._style(names)) for text, names in pieces]
-        return Strip(segments).crop_extend(0, width, self._style(""))
+    def _make_style(self, name: str) -> Style:
+        """The style of "gradient", "" (plain) or "gradient cursor" (over its cell)."""
+        style = self.rich_style
+        for i, part in enumerate(name.split()):
+            style += self.get_component_rich_style(PREFIX + part, partial=i > 0)
+        return style
 
     def _plan(self, width: int, height: int) -> Layout:
         """Grid width, and where the position entries go: beside the grid if they fit."""
@@ -246,11 +219,10 @@ in how many steps each row got a gradient, on a log scale. `pos`: the position r
 
     def _codes(self, trace: StepTrace) -> np.ndarray:
         """The code of every token cell in the current mode."""
-        hits = np.asarray(trace.token_row_hits)
         if self.mode == "cumulative":
+            hits = np.asarray(trace.token_row_hits)
             return np.where(hits > 0, HITS - 1 + hit_levels(hits), NEVER)
-        codes = np.where(hits > 0, RESTING, NEVER)
-        codes[list(trace.token_rows_moved)] = MOMENTUM
+        codes = np.array(trace.token_row_states, dtype=np.int64)
         if trace.token_rows:
             norms = np.array([r.norm for r in trace.token_rows])
             codes[[r.row for r in trace.token_rows]] = GRADIENT + levels(norms, norms.max())
@@ -292,20 +264,17 @@ in how many steps each row got a gradient, on a log scale. `pos`: the position r
 
     def _step_texts(self, trace: StepTrace, width: int) -> list[Pieces]:
         """Step mode: the counts line, the words that got a gradient, and the legend."""
-        size, hits = self.vocab_size, np.asarray(trace.token_row_hits)
-        rows = {r.row for r in trace.token_rows}
-        moved = np.zeros(size, dtype=bool)
-        moved[list(trace.token_rows_moved)] = True
-        by_momentum = len(set(trace.token_rows_moved) - rows)
-        never = int(((hits == 0) & ~moved).sum())
-        rest = size - len(rows) - by_momentum - never  # got one before, and m has run out
+        size = self.vocab_size
+        by_momentum, never = trace.rows_in(MOMENTUM), trace.rows_in(NEVER)
+        rest = trace.rows_in(RESTING)  # got one before, and m has run out
         rest_text = f" · {rest} resting" if rest else ""
-        got = f"{len(rows)} of {size} rows got a gradient"
+        got = f"{trace.rows_in(GRADIENT)} of {size} rows got a gradient"
         counts = [
             f"{got} · {by_momentum} moved by momentum alone · {never} never touched{rest_text}",
             f"{got} · {by_momentum} by momentum · {never} never{rest_text}",
             got,
         ]
+        rows = {r.row for r in trace.token_rows}
         in_order = dict.fromkeys(t for t in trace.tokens if t in rows)  # sentence order
         listing = fit([f"{self.label(r)} {r}" for r in in_order], width)
         legends = [

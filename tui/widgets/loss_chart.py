@@ -1,5 +1,5 @@
-"""The loss chart: every step's loss as braille dots, the mean of the last 50 steps, and
-the random-guess line ln(vocab) where an untrained model starts."""
+"""The loss chart: every step's loss as braille dots, its running mean (the last
+`MEAN_WINDOW` steps), and the random-guess line ln(vocab) where an untrained model starts."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from itertools import pairwise
 from typing import ClassVar
 
 import numpy as np
-from rich.segment import Segment
-from rich.style import Style
-from textual.geometry import Size
 from textual.strip import Strip
-from textual.widget import Widget
 
-MEAN_WINDOW = 50  # steps in the running mean
+from core.training.stats import MEAN_WINDOW, running_mean
+from tui.widgets.line_widget import LineWidget
+
 HINT = "no steps yet: press space"
 # Bit of each braille dot in a cell, by [dot row 0-3][dot column 0-1].
 BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]])
@@ -24,17 +22,6 @@ BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]]
 # step), and both over the guess line.
 BLANK, LOSS, MEAN, GUESS = 0, 1, 2, 3
 KIND_CLASS = ("", "loss-chart--loss", "loss-chart--mean", "loss-chart--guess")
-
-
-def running_mean(values: np.ndarray, window: int) -> np.ndarray:
-    """Mean of the finite values among the last `window` steps, at every step (NaN if none)."""
-    finite = np.isfinite(values)
-    sums = np.concatenate(([0.0], np.cumsum(np.where(finite, values, 0.0))))
-    counts = np.concatenate(([0], np.cumsum(finite)))
-    ends = np.arange(1, len(values) + 1)
-    starts = np.maximum(ends - window, 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (sums[ends] - sums[starts]) / (counts[ends] - counts[starts])
 
 
 def y_range(values: np.ndarray, guess: float) -> tuple[float, float]:
@@ -73,7 +60,7 @@ class Scale:
         return int(self.dot_rows(np.array([value]))[0]) // 4
 
 
-class LossChart(Widget):
+class LossChart(LineWidget):
     """Per-step training loss, its running mean and the random-guess level."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {*KIND_CLASS[1:], "loss-chart--axis"}
@@ -103,9 +90,6 @@ class LossChart(Widget):
         self._losses = np.zeros(0)
         self._guess = math.nan
         self._key: tuple[object, ...] = ()
-        self._strips: list[Strip] | None = None
-        self._strips_size = Size(0, 0)
-        self._styles: dict[str, Style] = {}
 
     def show(self, losses: Sequence[float], guess: float) -> None:
         """Plot `losses` (losses[k] is the loss of step k + 1) and the guess line."""
@@ -116,31 +100,7 @@ class LossChart(Widget):
         self._key = key
         self._losses = np.array(losses, dtype=np.float64)
         self._guess = guess
-        self._strips = None
-        self.refresh()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles.clear()  # the theme changed: styles are baked into the strips
-        self._strips = None
-
-    def render_line(self, y: int) -> Strip:
-        if self._strips is None or self._strips_size != self.size:
-            self._strips_size = self.size
-            self._strips = self._build(self.size.width, self.size.height)
-        if y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(self.size.width, self._style(""))
-
-    def _style(self, name: str) -> Style:
-        """A component's style ("": the widget's), cached: `rich_style` walks the ancestors."""
-        if name not in self._styles:
-            self._styles[name] = self.get_component_rich_style(name) if name else self.rich_style
-        return self._styles[name]
-
-    def _line(self, pieces: list[tuple[str, str]], width: int) -> Strip:
-        segments = [Segment(text, self._style(name)) for text, name in pieces]
-        return Strip(segments).crop_extend(0, width, self._style(""))
+        self._invalidate()
 
     def _build(self, width: int, height: int) -> list[Strip]:
         values, guess = self._losses, self._guess

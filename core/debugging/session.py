@@ -1,0 +1,295 @@
+"""A debugging session: the one object that owns a training run as a debugger drives it.
+
+Single steps (presses queue), run and pause, run until a condition holds, go to a step
+forward or back, step back, the watched parameters and the conditions, the losses and
+the Adam history of the watches, saving. Plain Python, with no interface: a host asks
+for what the user wants (`request_step`, `run`, `go_to`, ...), then calls `advance()`
+while `wants_step()` holds, one step at a time, and shows `state()`.
+
+Threads: a host may call `advance()` (and `save`) on a worker thread while the requests
+and the readings come from its interface thread; a lock keeps the bookkeeping whole. A
+step itself runs outside the lock, so a request made during a step is taken at once and
+acted on when the step is done ("pausing lets the step in flight finish").
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from core.debugging.conditions import Condition, check_all
+from core.debugging.history import HistoryPolicy
+from core.debugging.runfile import save_run
+from core.debugging.timeline import Timeline
+from core.errors import MicrogptError
+from core.files.outputs import Output
+from core.training.optimizer import AdamEntry
+from core.training.trace import StepTrace
+from core.training.trainer import Trainer
+
+ADAM_HISTORY = 30  # steps of m and v kept per watched parameter, for the sparklines
+
+
+class Mode(Enum):
+    """What the session is doing; the value is how the status line names it."""
+
+    IDLE = "paused"
+    STEPPING = "stepping"  # taking the steps asked for one press at a time
+    RUNNING = "running"
+    GOING = "going"  # forward to a step number
+    REWINDING = "rewinding"  # back to a step: restoring a snapshot, then replaying
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """The session as a host shows it."""
+
+    mode: Mode
+    step: int
+    """Steps done: the state shown is the one after this many steps."""
+    num_steps: int
+    """The schedule's length."""
+    queued: int
+    """Single steps asked for and not yet begun."""
+    goal: int | None
+    """The step a go-to (forward or back) is heading for."""
+    reason: str
+    """Why the session last stopped or refused ("" when there is nothing to say)."""
+    refused: bool
+    """True when `reason` is a refusal (a step that cannot be reached), not a pause."""
+
+
+class Session:
+    """A training run under a debugger."""
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        *,
+        watch: Iterable[int] = (),
+        conditions: Iterable[Condition] = (),
+        losses: Sequence[float] = (),
+        policy: HistoryPolicy | None = None,
+    ) -> None:
+        self.trainer = trainer
+        self.timeline = Timeline(trainer, policy, losses)
+        self.watched: list[int] = list(watch)
+        self.conditions: list[Condition] = list(conditions)
+        self.trace: StepTrace | None = None  # the step shown
+        self.adam_history: dict[int, deque[tuple[int, AdamEntry]]] = {}  # index -> (step, m/v)
+        self.recent_ms: deque[float] = deque(maxlen=20)  # the last steps' milliseconds
+        self._lock = threading.RLock()
+        self._mode = Mode.IDLE
+        self._queued = 0
+        self._goal: int | None = None
+        self._rewind_to: int | None = None  # a rewind asked for, done by the next advance
+        self._reason = f"resumed at step {trainer.step_index:,}" if trainer.step_index else ""
+        self._refused = False
+
+    # --- what the host shows ---
+
+    @property
+    def num_steps(self) -> int:
+        return self.trainer.num_steps
+
+    @property
+    def steps_done(self) -> int:
+        return self.trainer.step_index
+
+    @property
+    def losses(self) -> list[float]:
+        """The loss of step k at index k, for every step done."""
+        return self.timeline.losses
+
+    def state(self) -> SessionState:
+        with self._lock:
+            return SessionState(
+                self._mode,
+                self.steps_done,
+                self.num_steps,
+                self._queued,
+                self._goal,
+                self._reason,
+                self._refused,
+            )
+
+    def step_watch(self) -> list[int]:
+        """The parameters a step must report: the watched ones and those conditions need."""
+        extra = [i for c in self.conditions for i in c.watches if i not in self.watched]
+        return [*self.watched, *dict.fromkeys(extra)]
+
+    # --- what the user asks for ---
+
+    def request_step(self) -> None:
+        """One more step (presses queue)."""
+        with self._lock:
+            self._queued += 1
+            self._say("")
+            if self._mode is Mode.IDLE:
+                self._mode = Mode.STEPPING
+
+    def run(self) -> None:
+        with self._lock:
+            self._mode, self._goal = Mode.RUNNING, None
+            self._say("")
+
+    def toggle_run(self) -> None:
+        """Run, or stop whatever is moving (a run, a go-to, a replay)."""
+        with self._lock:
+            if self._mode in (Mode.RUNNING, Mode.GOING, Mode.REWINDING):
+                self.stop()
+            else:
+                self.run()
+
+    def stop(self) -> None:
+        """Stop after the step in flight; forget queued presses and any go-to."""
+        with self._lock:
+            self._mode, self._queued, self._goal, self._rewind_to = Mode.IDLE, 0, None, None
+
+    def go_to(self, target: int) -> None:
+        """Forward (training) or back (restore, then replay) to `target` steps done."""
+        with self._lock:
+            if not 0 <= target <= self.num_steps or target == self.steps_done:
+                return
+            self._say("")
+            self._queued, self._goal = 0, target
+            if target > self.steps_done:
+                self._mode, self._rewind_to = Mode.GOING, None
+            else:
+                self._mode, self._rewind_to = Mode.REWINDING, target
+
+    def step_back(self) -> None:
+        """Back to the state before the last step; during a replay, counting from where
+        the replay is heading."""
+        with self._lock:
+            base = self._goal if self._mode is Mode.REWINDING and self._goal is not None else None
+            base = self.steps_done if base is None else base
+            if base == 0:
+                self._say("already at the start: step 0", refused=True)
+                return
+            self.go_to(base - 1)
+
+    def watch(self, index: int) -> None:
+        with self._lock:
+            if index not in self.watched:
+                self.watched.append(index)
+
+    def unwatch(self, index: int) -> None:
+        with self._lock:
+            if index in self.watched:
+                self.watched.remove(index)
+
+    def set_conditions(self, conditions: Iterable[Condition]) -> None:
+        with self._lock:
+            self.conditions = list(conditions)
+
+    def fail(self, reason: str) -> None:
+        """The host hit a problem while driving: stop, and say why."""
+        with self._lock:
+            self.stop()
+            self._say(reason)
+
+    # --- driving ---
+
+    def wants_step(self) -> bool:
+        """Whether `advance` has something to do."""
+        with self._lock:
+            if self._rewind_to is not None:
+                return True
+            if self.steps_done >= self.num_steps:
+                return False
+            if self._mode is Mode.RUNNING or self._queued > 0:
+                return True
+            return self._goal is not None and self.steps_done < self._goal
+
+    def advance(self) -> StepTrace | None:
+        """Do the next thing: a rewind asked for, or one step. The trace of the step taken,
+        or None (nothing wanted, a rewind, or a step that failed: the state says why)."""
+        with self._lock:
+            if self._rewind_to is not None:
+                self._rewind(self._rewind_to)
+                return None
+            if not self.wants_step():
+                self._settle()
+                return None
+            if self._queued:
+                self._queued -= 1
+            replaying = self._mode is Mode.REWINDING
+            watch = self.step_watch()
+        try:
+            trace = self.timeline.step(watch)  # the long part: outside the lock
+        except MicrogptError as error:  # NaN or infinity: nothing was updated
+            with self._lock:
+                self.stop()
+                self._say(f"paused: {error}")
+            return None
+        with self._lock:
+            self._record(trace, check=not replaying)
+            self._settle()
+        return trace
+
+    def save(self, output: Output, watch_names: Sequence[str], conditions: Sequence[str]) -> int:
+        """Save the run between two steps (call it where `advance` runs); the step saved."""
+        save_run(output, self.trainer, watch_names, conditions, self.losses)
+        return self.steps_done
+
+    # --- bookkeeping (with the lock held) ---
+
+    def _say(self, reason: str, refused: bool = False) -> None:
+        self._reason, self._refused = reason, refused
+
+    def _record(self, trace: StepTrace, check: bool) -> None:
+        self.trace = trace
+        self.recent_ms.append(trace.timings.total_ms)
+        for watched in trace.watched:
+            entries = self.adam_history.setdefault(watched.index, deque(maxlen=ADAM_HISTORY))
+            entries.append((trace.step, watched.adam))
+        met = check_all(self.conditions, trace, self.losses[: trace.step]) if check else None
+        if met is not None:
+            self.stop()
+            self._say(f"paused: {met}")
+
+    def _settle(self) -> None:
+        """Back to idle once nothing more is asked for."""
+        if self._goal is not None and self.steps_done >= self._goal:
+            self._goal = None
+            if self._mode in (Mode.GOING, Mode.REWINDING):
+                self._mode = Mode.IDLE
+        if self._mode is Mode.STEPPING and not self._queued:
+            self._mode = Mode.IDLE
+        if self.steps_done >= self.num_steps and self._mode is not Mode.IDLE:
+            self.stop()
+            self._say("the schedule is complete")
+
+    def _rewind(self, target: int) -> None:
+        self._rewind_to = None
+        try:
+            rewind = self.timeline.begin_rewind(target)
+        except MicrogptError as error:  # beyond the kept history: nothing changed
+            self.stop()
+            self._say(str(error), refused=True)
+            return
+        for entries in self.adam_history.values():
+            while entries and entries[-1][0] >= rewind.state.step_index:
+                entries.pop()
+        if rewind.trace is not None:
+            self.trace = rewind.trace
+        elif rewind.state.step_index == 0:
+            self.trace = None  # back at the start: no step to show until the replay's first
+        if rewind.replay:
+            self._goal = target  # the replay steps are taken by the next advances
+        else:
+            self._goal, self._mode = None, Mode.IDLE
+
+
+def default_watch(trainer: Trainer) -> list[int]:
+    """What a new session watches: an entry of each of the first sentence's first two
+    token-embedding rows, and one dense weight."""
+    params = trainer.model.params
+    _, sentence = trainer.sentence_at(trainer.step_index)
+    words = list(dict.fromkeys(sentence.split(" ")))[:2]
+    names = [f"token_embedding[{w}][0]" for w in words] + ["layers.0.attention.query[0][0]"]
+    return [params.index_of(name) for name in names]

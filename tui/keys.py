@@ -1,0 +1,88 @@
+"""The debugger's keys: one list of bindings, from which the footer, the help screen and
+the command palette are all made (so a key is described once)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from textual.binding import Binding, BindingType
+
+from tui.screens.main import PANELS
+
+BINDINGS: list[BindingType] = [
+    Binding("space,n", "step", "Step", tooltip="train on the next sentence (presses queue)"),
+    Binding("b", "step_back", "Back", tooltip="back to the state before the last step"),
+    Binding("r", "toggle_run", "Run", tooltip="run, or pause after the step in flight"),
+    Binding("u", "run_until", "Until", tooltip="run until a condition holds"),
+    Binding("g", "goto", "Go to", tooltip="go to step N, forward or back (esc cancels)"),
+    Binding(
+        "left",
+        "select_position(-1)",
+        "Previous position",
+        show=False,
+        tooltip="select the previous position",
+    ),
+    Binding(
+        "right",
+        "select_position(1)",
+        "Position",
+        key_display="←→",
+        tooltip="select the next position",
+    ),
+    Binding("w", "add_watch", "Watch", tooltip="watch a parameter through Adam"),
+    Binding("x", "remove_watch", "Unwatch", tooltip="stop watching the selected one"),
+    Binding(
+        "e", "toggle_embedding_mode", "Map", tooltip="embedding map: this step, or cumulative hits"
+    ),
+    Binding("s", "save_run", "Save", tooltip="save the whole run, to resume later"),
+    Binding("m", "export_model", "Model", tooltip="export the model (tutorial's format)"),
+    Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
+    Binding("q", "quit", "Quit", tooltip="quit"),
+    Binding(
+        "escape", "stop", "Stop running", show=False, tooltip="stop running or going to a step"
+    ),
+    *(
+        Binding(
+            str(k),
+            f"show_panel('{p}')",
+            f"Show {t}",
+            show=False,
+            tooltip=f"show the {t.lower()} panel (focus it when all show)",
+        )
+        for k, (p, t) in enumerate(PANELS.items(), start=1)
+    ),
+]
+
+# The palette names an action in full; the footer's short descriptions are for keys.
+PALETTE_TITLES = {
+    "step": "Step",
+    "step_back": "Step back",
+    "toggle_run": "Run / pause",
+    "run_until": "Run until…",
+    "goto": "Go to step…",
+    "add_watch": "Watch a parameter…",
+    "remove_watch": "Stop watching",
+    "toggle_embedding_mode": "Embedding map mode",
+    "save_run": "Save the run…",
+    "export_model": "Export the model…",
+    "help": "Keys and numbers",
+}
+# Keys that make no sense as a palette entry (the palette is opened from the keyboard).
+NOT_IN_PALETTE = {"select_position(-1)", "select_position(1)", "quit", "stop"}
+
+
+def described() -> list[Binding]:
+    """Every binding a person can be told about (the help screen lists them)."""
+    return [b for b in BINDINGS if isinstance(b, Binding) and b.description]
+
+
+def palette_entries() -> Iterator[tuple[str, str, str]]:
+    """(title, help, action) for the command palette, from the bindings."""
+    for binding in described():
+        if binding.action in NOT_IN_PALETTE:
+            continue
+        key = binding.key_display or binding.key.split(",")[0]
+        key = {"question_mark": "?", "space": "space"}.get(key, key)
+        help_text = binding.tooltip or binding.description
+        title = PALETTE_TITLES.get(binding.action, binding.description)
+        yield title, f"{help_text[0].upper()}{help_text[1:]} ({key})", binding.action
