@@ -50,7 +50,10 @@ def test_a_signal_during_training_writes_a_model_and_log_that_agree(tmp_path, co
     argv += ["--log-jsonl", str(log)]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(lambda: lines_logged(tmp_path) >= 3, what="three steps")
+        wait_until(
+            lambda: lines_logged(tmp_path) >= 3 or process.poll() is not None, what="three steps"
+        )
+        assert process.poll() is None, process.communicate()[1]  # still training
         process.send_signal(sig)
         _, err = process.communicate(timeout=60)
     finally:

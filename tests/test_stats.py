@@ -37,3 +37,9 @@ def test_recent_mean_skips_non_finite_losses_as_the_series_does():
     losses = [1.0, math.nan, 3.0]
     assert recent_mean(losses) == RecentMean(2.0, 3)
     assert running_mean(np.array(losses))[-1] == 2.0
+
+
+def test_the_random_guess_line_is_ln_of_the_vocabulary():
+    from core.training.stats import guess_loss
+
+    assert guess_loss(597) == math.log(597) and round(guess_loss(597), 2) == 6.39

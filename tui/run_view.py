@@ -10,8 +10,7 @@ from core.debugging.conditions import Condition
 from core.debugging.session import Session
 from core.training.stats import recent_mean
 from core.training.trace import StepTrace
-from tui.widgets.adam_inspector import WatchRow
-from tui.widgets.status_bar import StatusView
+from tui.views import StatusView, WatchRow
 
 
 class RunView:

@@ -43,3 +43,9 @@ def running_mean(values: np.ndarray, window: int = MEAN_WINDOW) -> np.ndarray:
     starts = np.maximum(ends - window, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (sums[ends] - sums[starts]) / (counts[ends] - counts[starts])
+
+
+def guess_loss(vocab_size: int) -> float:
+    """The loss of a model that guesses uniformly among the vocabulary: ln(vocab_size),
+    the line a learner compares the first steps with (ln 597 = 6.39)."""
+    return math.log(vocab_size)

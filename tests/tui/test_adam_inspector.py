@@ -7,7 +7,8 @@ from textual.pilot import Pilot
 from core.training.optimizer import AdamConfig, AdamEntry
 from core.training.trace import StepTrace
 from core.training.trainer import Trainer
-from tui.widgets.adam_inspector import AdamInspector, WatchRow
+from tui.views import WatchRow
+from tui.widgets.adam_inspector import AdamInspector
 
 
 class Harness(App[None]):

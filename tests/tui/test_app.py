@@ -13,13 +13,14 @@ from textual.pilot import Pilot
 from core.training.corpus import Corpus
 from core.training.trainer import Trainer
 from tui.app import DebuggerApp
+from tui.format import percent
 from tui.messages import StepTaken
 from tui.screens.help import HelpScreen
 from tui.widgets.adam_inspector import AdamInspector
 from tui.widgets.distribution_chart import DistributionChart
 from tui.widgets.embedding_map import EmbeddingGradMap
 from tui.widgets.loss_chart import LossChart
-from tui.widgets.predictions_table import PredictionsTable, percent
+from tui.widgets.predictions_table import PredictionsTable
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.token_strip import TokenStrip
 

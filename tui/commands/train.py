@@ -37,10 +37,10 @@ from core.files.outputs import AtomicFile, Input, Output, check_output
 from core.model.modelfile import save_model
 from core.training.corpus import load_corpus
 from core.training.optimizer import AdamConfig
+from core.training.stats import MEAN_WINDOW, recent_mean
 from core.training.trainer import Trainer
 from tui.console import print_warnings, say
 
-RECENT = 100  # steps in the running mean shown beside the current loss
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -85,7 +85,7 @@ class Progressed:
 
     steps: int = 0
     first_loss: float = 0.0
-    recent_losses: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))
+    recent_losses: deque[float] = field(default_factory=lambda: deque(maxlen=MEAN_WINDOW))
     recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
     failure: MicrogptError | None = None
 
@@ -169,12 +169,9 @@ def _train(
             done.first_loss = done.first_loss if done.steps > 1 else trace.loss
             done.recent_losses.append(trace.loss)
             done.recent_ms.append(trace.timings.total_ms)
-            mean = statistics.fmean(done.recent_losses)
-            progress.update(
-                task,
-                advance=1,
-                loss=f"{trace.loss:.4f} (last {len(done.recent_losses)}: {mean:.4f})",
-            )
+            mean = recent_mean(list(done.recent_losses))
+            shown = f" (last {mean.steps}: {mean.value:.4f})" if mean else ""
+            progress.update(task, advance=1, loss=f"{trace.loss:.4f}{shown}")
             if done.failure is not None:
                 break
     if stop.signal is not None:
@@ -209,10 +206,10 @@ def _summarise(err: Console, done: Progressed, elapsed: float) -> None:
     if not done.steps:
         return
     ms = statistics.median(done.recent_ms)
-    tail = done.recent_losses
+    mean = recent_mean(list(done.recent_losses))
+    tail = f", mean of the last {mean.steps}: {mean.value:.4f}" if mean else ""
     say(
         err,
         f"trained {done.steps:,} steps in {elapsed:.1f} s (median {ms:.1f} ms per step over "
-        f"the last {len(done.recent_ms):,}); loss {done.first_loss:.4f} at step 1, mean of "
-        f"the last {len(tail)}: {statistics.fmean(tail):.4f}",
+        f"the last {len(done.recent_ms):,}); loss {done.first_loss:.4f} at step 1{tail}",
     )

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from textual import on
@@ -14,6 +13,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
 
+from core.training.stats import guess_loss
 from tui.run_view import RunView
 from tui.widgets.adam_inspector import AdamInspector
 from tui.widgets.distribution_chart import DistributionChart
@@ -127,7 +127,7 @@ class MainScreen(Screen[None]):
                 f"Next word at position {view.selected}" if trace is not None else "Distribution"
             )
             self._distribution.show(position, context)
-            self._loss.show(tuple(view.losses), math.log(len(self.words) + 1))
+            self._loss.show(tuple(view.losses), guess_loss(len(self.words) + 1))
             self._embeddings.show(trace)
             self._adam.show(view.watch_rows(), trace.step + 1 if trace else None)
 

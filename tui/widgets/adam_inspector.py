@@ -22,30 +22,13 @@ from textual.message import Message
 from textual.strip import Strip
 
 from core.training.optimizer import AdamEntry
+from tui.views import WatchRow
 from tui.widgets.line_widget import LineWidget
 
 MARK = "▶ "  # before the selected line, so the selection does not rest on colour alone
 NAME_MIN = 14  # cells kept for names however narrow the panel
 LABEL = 6  # cells of the detail block's labels ("update", "1−β1^t")
 BARS = "▁▂▃▄▅▆▇█"
-
-
-@dataclass(frozen=True)
-class WatchRow:
-    """One watched parameter, as the app hands it to the inspector."""
-
-    index: int
-    """Flat parameter index."""
-    name: str
-    """Readable name, e.g. token_embedding[cat][3]."""
-    entry: AdamEntry | None
-    """Its latest Adam update; None until it has been through a step while watched."""
-    value: float | None = None
-    """Its current value, shown while there is no entry yet."""
-    m_history: tuple[float, ...] = ()
-    """m after each of the last steps (at most 30), oldest first."""
-    v_history: tuple[float, ...] = ()
-    """v after each of the last steps, oldest first."""
 
 
 def signed(x: float) -> str:

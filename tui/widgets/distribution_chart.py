@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from core.training.trace import PositionTrace
-from tui.widgets.predictions_table import percent
+from tui.format import percent
 
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
 

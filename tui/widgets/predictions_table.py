@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from core.training.trace import PositionTrace, StepTrace
+from tui.format import percent
 
 CONTEXT_WIDTH = 18  # characters of context shown before the target
 
@@ -75,14 +76,3 @@ def _mean_line(trace: StepTrace) -> Text:
     line = Text(f"loss = ({terms}) / {trace.n} = {trace.loss_sum:.4f} / {trace.n} = ")
     line.append(f"{trace.loss:.4f}", style="bold")
     return line
-
-
-def percent(p: float, digits: int = 3) -> str:
-    """A probability as a percentage with `digits` significant digits (at most one
-    decimal above 10%), enough to tell small probabilities apart."""
-    value = 100 * p
-    if value <= 0:
-        return "0%"
-    if value >= 10:
-        return f"{value:.1f}%" if digits >= 3 else f"{value:.0f}%"
-    return f"{value:.{digits}g}%"

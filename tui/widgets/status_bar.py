@@ -3,41 +3,10 @@ debugger is doing (paused, running, going to a step)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.widgets import Static
 
-
-@dataclass(frozen=True)
-class StatusView:
-    """Everything the status bar shows, assembled by the app."""
-
-    step: int
-    """Steps done so far (the trace shown is of step `step`)."""
-    num_steps: int
-    """Length of the learning-rate schedule."""
-    sentence_index: int | None
-    """0-based index of the shown step's sentence in the shuffled corpus."""
-    num_sentences: int
-    lr: float | None
-    loss: float | None
-    mean_loss: float | None
-    """Mean loss of the last `mean_window` steps."""
-    mean_window: int
-    ms_per_step: float | None
-    """Median milliseconds per recent step; None hides it (snapshot tests)."""
-    nodes: int | None
-    reference_nodes: int | None
-    state: str
-    """"paused", "running", "stepping" or "going"."""
-    goal: int | None = None
-    """The step a "go to" is heading for."""
-    note: str = ""
-    """A short message (e.g. why training paused)."""
-    conditions: tuple[str, ...] = ()
-    """Active run-until conditions, as text."""
-
+from tui.views import StatusView
 
 _STATE_MARK = {
     "rewinding": "⏪ going back to step",

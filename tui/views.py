@@ -1,0 +1,57 @@
+"""The records the widgets are given: what a widget shows, assembled from the session by
+`RunView`. A leaf module, so that the view and the widgets both import it and neither
+imports the other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.training.optimizer import AdamEntry
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """Everything the status bar shows, assembled by the app."""
+
+    step: int
+    """Steps done so far (the trace shown is of step `step`)."""
+    num_steps: int
+    """Length of the learning-rate schedule."""
+    sentence_index: int | None
+    """0-based index of the shown step's sentence in the shuffled corpus."""
+    num_sentences: int
+    lr: float | None
+    loss: float | None
+    mean_loss: float | None
+    """Mean loss of the last `mean_window` steps."""
+    mean_window: int
+    ms_per_step: float | None
+    """Median milliseconds per recent step; None hides it (snapshot tests)."""
+    nodes: int | None
+    reference_nodes: int | None
+    state: str
+    """"paused", "running", "stepping" or "going"."""
+    goal: int | None = None
+    """The step a "go to" is heading for."""
+    note: str = ""
+    """A short message (e.g. why training paused)."""
+    conditions: tuple[str, ...] = ()
+    """Active run-until conditions, as text."""
+
+
+@dataclass(frozen=True)
+class WatchRow:
+    """One watched parameter, as the app hands it to the inspector."""
+
+    index: int
+    """Flat parameter index."""
+    name: str
+    """Readable name, e.g. token_embedding[cat][3]."""
+    entry: AdamEntry | None
+    """Its latest Adam update; None until it has been through a step while watched."""
+    value: float | None = None
+    """Its current value, shown while there is no entry yet."""
+    m_history: tuple[float, ...] = ()
+    """m after each of the last steps (at most 30), oldest first."""
+    v_history: tuple[float, ...] = ()
+    """v after each of the last steps, oldest first."""
