@@ -3,6 +3,8 @@ every change of mode, one step at a time."""
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
 from core.debugging.conditions import parse_condition
@@ -228,7 +230,10 @@ def test_save_then_resume_continues_bit_for_bit(corpus, straight, tmp_path):
     assert session.save(output, [], ["loss < 0.5"]) == 5
     run = load_run(tmp_path / "run.json")
     resumed = Session(run.trainer, losses=run.losses)
-    assert resumed.state().reason == "resumed at step 5" and resumed.losses == session.losses
+    assert (
+        resumed.state().reason == "resumed at step 5: space trains step 6"
+        and resumed.losses == session.losses
+    )
     resumed.go_to(9)
     drive(resumed)
     assert resumed.trace == straight[8]
@@ -239,3 +244,70 @@ def test_a_failure_while_driving_stops_with_the_reason(corpus):
     session.run()
     session.fail("paused: internal error: ValueError: x")
     assert not session.wants_step() and session.state().reason.endswith("ValueError: x")
+
+
+def test_a_go_to_stopped_by_a_condition_names_both_steps(corpus, straight):
+    session = session_of(corpus)
+    trainer = session.trainer
+    limit = sorted(t.loss for t in straight)[3]
+    expected = next(t.step for t in straight if t.loss < limit) + 1  # steps done
+    condition = parse_condition(f"loss < {limit!r}", trainer.tokenizer, trainer.model.params)
+    session.set_conditions([condition])
+    session.go_to(30)
+    drive(session)
+    reason = session.state().reason
+    assert session.steps_done == expected < 30
+    assert reason.startswith("paused: loss") and not session.state().refused
+    assert f"the go-to step 30 stopped at step {expected}" in reason
+
+
+def test_the_mean_condition_pauses_when_the_running_mean_crosses(corpus, straight):
+    session = session_of(corpus)
+    trainer = session.trainer
+    means = [statistics.fmean(t.loss for t in straight[: k + 1]) for k in range(30)]
+    limit = sorted(means)[5]
+    condition = parse_condition(f"mean < {limit!r}", trainer.tokenizer, trainer.model.params)
+    session.set_conditions([condition])
+    session.run()
+    while session.wants_step() and session.steps_done < 30:
+        session.advance()
+    expected = next(k for k, m in enumerate(means) if m < limit)
+    assert session.trace.step == expected
+    assert session.state().reason.startswith(f"paused: the mean of the last {expected + 1} is")
+
+
+def test_back_from_the_first_step_after_a_resume_returns_to_the_resumed_state(
+    corpus, straight, tmp_path
+):
+    session = session_of(corpus)
+    session.go_to(5)
+    drive(session)
+    session.save(check_output(tmp_path / "run.json", "run file"), [], [])
+    run = load_run(tmp_path / "run.json")
+    resumed = Session(run.trainer, losses=run.losses)
+    resumed.request_step()
+    drive(resumed)
+    resumed.step_back()
+    drive(resumed)
+    state = resumed.state()
+    assert resumed.steps_done == 5 and not state.refused
+    assert state.reason == "resumed at step 5: space trains step 6"
+    resumed.request_step()
+    drive(resumed)
+    assert resumed.trace == straight[5]
+
+
+def test_unsaved_steps_are_known_until_the_run_is_saved(corpus, tmp_path):
+    session = session_of(corpus)
+    assert not session.unsaved  # untouched
+    session.go_to(3)
+    drive(session)
+    assert session.unsaved
+    session.save(check_output(tmp_path / "run.json", "run file"), [], [])
+    assert not session.unsaved
+    session.request_step()
+    drive(session)
+    assert session.unsaved
+    session.step_back()
+    drive(session)
+    assert not session.unsaved  # back at the saved step: nothing would be lost

@@ -70,6 +70,7 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
         self._trainer_loop: Worker[None] | None = None
         self._last_render = 0.0
         self._render_timer: Timer | None = None
+        self._quit_asked = False  # q was pressed with unsaved steps
 
     @property
     def is_training(self) -> bool:
@@ -93,7 +94,22 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
         self.render_all()
 
     async def action_quit(self) -> None:
+        """Quit, unless that would lose steps: then ask first (q again, or y, confirms)."""
+        if self.session.unsaved and not self._quit_asked:
+            self._quit_asked = True
+            self.notify(
+                f"the run is at step {self.steps_done:,}, saved at step {self.session.saved_at:,}"
+                ": q again (or y) quits without saving; s saves",
+                title="unsaved steps",
+                severity="warning",
+                timeout=10,
+            )
+            return
         self.quit_with(0)
+
+    async def action_confirm_quit(self) -> None:
+        if self._quit_asked:
+            self.quit_with(0)
 
     def quit_with(self, return_code: int) -> None:
         self.session.stop()
@@ -121,6 +137,7 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
 
     def _drive(self, request: object = None) -> None:
         """Take a request, then make sure the loop runs while the session wants steps."""
+        self._quit_asked = False  # training on: a later q asks again
         before = self.session.state()
         if callable(request):
             request()

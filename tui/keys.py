@@ -37,7 +37,8 @@ BINDINGS: list[BindingType] = [
     Binding("s", "save_run", "Save", tooltip="save the whole run, to resume later"),
     Binding("m", "export_model", "Model", tooltip="export the model (tutorial's format)"),
     Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
-    Binding("q", "quit", "Quit", tooltip="quit"),
+    Binding("q", "quit", "Quit", tooltip="quit (asks first when steps are unsaved)"),
+    Binding("y", "confirm_quit", show=False, tooltip="yes: quit without saving"),
     Binding(
         "escape", "stop", "Stop running", show=False, tooltip="stop running or going to a step"
     ),
@@ -68,7 +69,7 @@ PALETTE_TITLES = {
     "help": "Keys and numbers",
 }
 # Keys that make no sense as a palette entry (the palette is opened from the keyboard).
-NOT_IN_PALETTE = {"select_position(-1)", "select_position(1)", "quit", "stop"}
+NOT_IN_PALETTE = {"select_position(-1)", "select_position(1)", "quit", "stop", "confirm_quit"}
 
 
 def described() -> list[Binding]:

@@ -2,6 +2,7 @@
 
 Written as short text, so they are quick to type and can be saved with a run:
     loss > 4            loss < 3.2          loss > 2x mean   (the running mean: core.training.stats)
+    mean < 5            mean > 6            (the running mean itself, this step included)
     p(cat) < 0.01       p(cat) < 1%         (cat is a target with a low probability)
     grad cat            (cat's token-embedding row receives a gradient)
     m flips token_embedding[cat][0]         (a watched parameter's m changes sign)
@@ -18,13 +19,14 @@ from typing import Protocol
 from core.autograd.params import Parameters
 from core.errors import MicrogptError, ParameterNameError
 from core.model.tokenizer import Tokenizer
-from core.training.stats import recent_mean
+from core.training.stats import MEAN_WINDOW, recent_mean
 from core.training.trace import StepTrace
 
 EXAMPLES = (
     "loss > 4",
     "loss < 3.2",
     "loss > 2x mean",
+    "mean < 5",
     "p(cat) < 1%",
     "grad cat",
     "m flips token_embedding[cat][0]",
@@ -76,6 +78,26 @@ class LossSpike:
                 f"loss {trace.loss:.4f} > {self.factor:g} x the mean of the last "
                 f"{mean.steps} ({mean.value:.4f})"
             )
+        return None
+
+
+@dataclass(frozen=True)
+class MeanBeyond:
+    """The running mean (this step included) crosses a value: steadier than one step's
+    loss, which a single short sentence can swing."""
+
+    limit: float
+    above: bool
+    text: str
+    watches: tuple[int, ...] = ()
+
+    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+        mean = recent_mean([*earlier[-MEAN_WINDOW:], trace.loss])
+        if mean is None:
+            return None
+        if (mean.value > self.limit) if self.above else (mean.value < self.limit):
+            sign = ">" if self.above else "<"
+            return f"the mean of the last {mean.steps} is {mean.value:.4f} {sign} {self.limit:g}"
         return None
 
 
@@ -132,6 +154,8 @@ def parse_condition(text: str, tokenizer: Tokenizer, params: Parameters) -> Cond
     t = " ".join(text.strip().lower().split())
     if m := re.fullmatch(rf"loss ([<>]) {_NUMBER}", t):
         return LossBeyond(float(m[2]), m[1] == ">", f"loss {m[1]} {m[2]}")
+    if m := re.fullmatch(rf"mean ([<>]) {_NUMBER}", t):
+        return MeanBeyond(float(m[2]), m[1] == ">", f"mean {m[1]} {m[2]}")
     if m := re.fullmatch(rf"loss > {_NUMBER} ?(?:x|\*) ?mean", t):
         return LossSpike(float(m[1]), f"loss > {m[1]}x mean")
     if m := re.fullmatch(rf"p\((\S+)\) < {_NUMBER}(%?)", t):

@@ -81,7 +81,9 @@ class History:
         target - 1, 0-based)."""
         trace = self.traces.get(target - 1)
         exact = self.snapshots.get(target)
-        if exact is not None and (trace is not None or target == 0):
+        # The start of the history (step 0, or where a run was resumed) has no step to
+        # show: its own snapshot is the way back there.
+        if exact is not None and (trace is not None or target in (0, self.floor)):
             return Rewind(exact, target, trace)
         start = max((s for s in self.snapshots if s <= target - 1), default=None)
         if start is None:

@@ -86,8 +86,10 @@ class Session:
         self._queued = 0
         self._goal: int | None = None
         self._rewind_to: int | None = None  # a rewind asked for, done by the next advance
-        self._reason = f"resumed at step {trainer.step_index:,}" if trainer.step_index else ""
+        self._reason = _resumed(trainer.step_index) if trainer.step_index else ""
         self._refused = False
+        self.saved_at = trainer.step_index  # the step of the last save (or of the start)
+        self._stepped = False  # steps were taken since then
 
     # --- what the host shows ---
 
@@ -223,8 +225,7 @@ class Session:
             trace = self.timeline.step(watch)  # the long part: outside the lock
         except MicrogptError as error:  # NaN or infinity: nothing was updated
             with self._lock:
-                self.stop()
-                self._say(f"paused: {error}")
+                self._pause(f"paused: {error}")
             return None
         with self._lock:
             self._record(trace, check=not replaying)
@@ -234,7 +235,15 @@ class Session:
     def save(self, output: Output, watch_names: Sequence[str], conditions: Sequence[str]) -> int:
         """Save the run between two steps (call it where `advance` runs); the step saved."""
         save_run(output, self.trainer, watch_names, conditions, self.losses)
+        with self._lock:
+            self.saved_at, self._stepped = self.steps_done, False
         return self.steps_done
+
+    @property
+    def unsaved(self) -> bool:
+        """Steps were taken since the run was started, resumed or saved (quitting would
+        lose them); going back to the saved step counts as saved."""
+        return self._stepped and self.steps_done != self.saved_at
 
     # --- bookkeeping (with the lock held) ---
 
@@ -247,10 +256,20 @@ class Session:
         for watched in trace.watched:
             entries = self.adam_history.setdefault(watched.index, deque(maxlen=ADAM_HISTORY))
             entries.append((trace.step, watched.adam))
+        self._stepped = True
         met = check_all(self.conditions, trace, self.losses[: trace.step]) if check else None
         if met is not None:
-            self.stop()
-            self._say(f"paused: {met}")
+            self._pause(f"paused: {met}")
+
+    def _pause(self, reason: str) -> None:
+        """Stop for a reason; a go-to that is cut short says where it was heading."""
+        goal = self._goal if self._mode is Mode.GOING else None
+        self.stop()
+        if goal is not None and self.steps_done < goal:
+            reason = (
+                f"{reason}; the go-to step {goal:,} stopped at step {self.steps_done:,} (g goes on)"
+            )
+        self._say(reason)
 
     def _settle(self) -> None:
         """Back to idle once nothing more is asked for."""
@@ -272,17 +291,23 @@ class Session:
             self.stop()
             self._say(str(error), refused=True)
             return
+        if rewind.state.step_index == self.timeline.history.floor and not rewind.replay:
+            self._say(_resumed(target) if target else "")
         for entries in self.adam_history.values():
             while entries and entries[-1][0] >= rewind.state.step_index:
                 entries.pop()
         if rewind.trace is not None:
             self.trace = rewind.trace
-        elif rewind.state.step_index == 0:
-            self.trace = None  # back at the start: no step to show until the replay's first
+        elif rewind.state.step_index == 0 or not rewind.replay:
+            self.trace = None  # back at the start (or where the run was resumed): no step
         if rewind.replay:
             self._goal = target  # the replay steps are taken by the next advances
         else:
             self._goal, self._mode = None, Mode.IDLE
+
+
+def _resumed(step: int) -> str:
+    return f"resumed at step {step:,}: space trains step {step + 1:,}"
 
 
 def default_watch(trainer: Trainer) -> list[int]:

@@ -376,7 +376,7 @@ async def test_a_resumed_run_continues_where_it_was_saved(trainer, tiny_corpus, 
     run = load_run(tmp_path / "run.json")
     app = DebuggerApp(run.trainer, deterministic=True, losses=run.losses, conditions=run.conditions)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert app.steps_done == 3 and app.note == "resumed at step 3"
+        assert app.steps_done == 3 and app.note == "resumed at step 3: space trains step 4"
         await pilot.press("space")
         await wait_for(pilot, lambda: app.steps_done == 4 and not app.is_training)
         assert app.trace == twin.step(app.view.step_watch())
@@ -432,3 +432,68 @@ async def test_typing_x_in_a_condition_types_it(trainer):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("u", *"loss > 2x mean", "enter", "escape")
         assert [c.text for c in app.view.conditions] == ["loss > 2x mean"]
+
+
+async def test_q_with_unsaved_steps_asks_first_and_a_second_q_quits(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 2)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running  # asked, not quit
+        assert any("q again (or y) quits" in n.message for n in app._notifications)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+async def test_y_confirms_quitting_with_unsaved_steps(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+async def test_a_saved_run_quits_at_once(trainer, tmp_path):
+    from core.files.outputs import check_output
+
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 2)
+        app.session.save(check_output(tmp_path / "run.json", "run file"), [], [])
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+async def test_a_training_key_after_q_makes_the_next_q_ask_again(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        await pilot.press("q")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.steps_done == 2 and not app.is_training)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_a_resumed_run_says_where_it_stands_and_b_returns_there(tiny_corpus, tmp_path):
+    from core.debugging.runfile import load_run, save_run
+
+    twin = Trainer(tiny_corpus, seed=1)
+    losses = [twin.step().loss for _ in range(3)]
+    save_run(tmp_path / "run.json", twin, [], [], losses)
+    run = load_run(tmp_path / "run.json")
+    app = DebuggerApp(run.trainer, deterministic=True, losses=run.losses)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tokens = text_of(app.query_one(TokenStrip))
+        assert "at step 3 (no step shown yet): press space to train step 4" in tokens
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.steps_done == 4 and not app.is_training)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.steps_done == 3 and not app.is_training)
+        assert app.note == "resumed at step 3: space trains step 4"
+        assert "press space to train step 4" in text_of(app.query_one(TokenStrip))

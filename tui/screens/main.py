@@ -121,7 +121,7 @@ class MainScreen(Screen[None]):
             self._status.show(
                 view.status(activity.state, activity.goal, activity.note, activity.timings)
             )
-            self._tokens.show(trace, view.selected, compact=self.compact)
+            self._tokens.show(trace, view.selected, compact=self.compact, steps_done=view.done)
             self._predictions.show(trace, view.selected)
             self._distribution.border_title = (
                 f"Next word at position {view.selected}" if trace is not None else "Distribution"

@@ -14,15 +14,29 @@ LABEL_WIDTH = 5  # "pos", "word", "id" labels in the left margin
 class TokenStrip(Static):
     """Shows the tokens of a step; the selected position's input and target stand out."""
 
-    def show(self, trace: StepTrace | None, selected: int, compact: bool = False) -> None:
-        """`compact` leaves out the position numbers (the predictions list them)."""
-        self.update(render_tokens(trace, selected, max(20, self.size.width or 80), compact))
+    def show(
+        self, trace: StepTrace | None, selected: int, compact: bool = False, steps_done: int = 0
+    ) -> None:
+        """`compact` leaves out the position numbers (the predictions list them);
+        `steps_done` says, while no step is shown, where the run stands."""
+        width = max(20, self.size.width or 80)
+        self.update(render_tokens(trace, selected, width, compact, steps_done))
 
 
 def render_tokens(
-    trace: StepTrace | None, selected: int, width: int, compact: bool = False
+    trace: StepTrace | None,
+    selected: int,
+    width: int,
+    compact: bool = False,
+    steps_done: int = 0,
 ) -> Text:
     if trace is None:
+        if steps_done:  # a resumed run, or back at where it was resumed
+            return Text(
+                f"at step {steps_done:,} (no step shown yet): press space to train step "
+                f"{steps_done + 1:,}",
+                style="dim",
+            )
         return Text("no step yet: press space to train on the first sentence", style="dim")
     cells = []
     for i, (token, word) in enumerate(zip(trace.tokens, trace.words)):
