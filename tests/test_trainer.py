@@ -162,3 +162,9 @@ def test_a_model_whose_config_does_not_fit_the_corpus_is_refused(corpus):
 
     with pytest.raises(ModelFileError, match="does not fit"):
         Trainer(corpus, seed=1, model=Model(GPTConfig(vocab_size=99)))
+
+
+def test_the_worst_position_is_the_one_with_the_largest_loss(corpus):
+    trace = Trainer(corpus, seed=3).step()
+    losses = [p.loss for p in trace.positions]
+    assert trace.worst_position == losses.index(max(losses))

@@ -155,3 +155,9 @@ class StepTrace:
     def rows_in(self, state: RowState) -> int:
         """How many token-embedding rows this step left in `state`."""
         return self.token_row_states.count(state)
+
+    @property
+    def worst_position(self) -> int:
+        """The position with the largest loss, −ln p(target) (the first, on a tie): where
+        the model was most wrong, and whose gradient weighs most in this step."""
+        return max(self.positions, key=lambda p: p.loss).position

@@ -497,3 +497,44 @@ async def test_a_resumed_run_says_where_it_stands_and_b_returns_there(tiny_corpu
         await wait_for(pilot, lambda: app.steps_done == 3 and not app.is_training)
         assert app.note == "resumed at step 3: space trains step 4"
         assert "press space to train step 4" in text_of(app.query_one(TokenStrip))
+
+
+@pytest.mark.parametrize("dialog", ["question_mark", "u", "g", "w", "s"])
+async def test_closing_a_dialog_gives_focus_back_to_where_it_was(trainer, dialog):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        assert app.focused is None  # arrows select positions
+        await pilot.press(dialog)
+        await wait_for(pilot, lambda: app.screen is not app.main)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main)
+        assert app.focused is None
+        await pilot.press("right")
+        assert app.view.selected == 1  # the arrow moved the position, not a hidden cursor
+
+
+async def test_a_focused_panel_keeps_focus_across_help(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        await pilot.press("4")  # focus the embedding map
+        focused = app.focused
+        assert isinstance(focused, EmbeddingGradMap)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen is not app.main)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main)
+        assert app.focused is focused
+
+
+async def test_the_worst_position_is_marked_in_the_predictions(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        trace = app.trace
+        worst = max(trace.positions, key=lambda p: p.loss)
+        shown = text_of(app.query_one(PredictionsTable))
+        marked = [line for line in shown.splitlines() if "▲" in line and "→" in line]
+        assert len(marked) == 1 and marked[0].split()[0] == f"▲{worst.position}"
+        assert f"{worst.loss:.4f}" in marked[0]

@@ -23,8 +23,9 @@ ABOUT = """
   place in the sorted vocabulary; BOS is the last id). Position t reads tokens 0..t and
   predicts token t+1. At most 16 positions train: longer sentences are cut.
 - **Predictions**: for each position, p(target) is the softmax probability of the right next
-  word, its rank among all tokens, and loss = −ln p. The step's loss is their sum divided by
-  n, exactly as the training loop computes it.
+  word, its rank among all tokens, and loss = −ln p; ▲ marks the worst position (the
+  largest loss). The step's loss is their sum divided by n, exactly as the training loop
+  computes it.
 - **Embedding gradients**: only the token-embedding rows of the sentence's words receive a
   gradient. Rows with none still move while Adam's momentum m is non-zero.
 - **Adam**: m and v are running means of the gradient and its square; m̂ and v̂ correct

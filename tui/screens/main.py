@@ -50,7 +50,8 @@ class MainScreen(Screen[None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
-    AUTO_FOCUS = None  # arrows select positions until a panel is focused
+    AUTO_FOCUS = ""  # nothing: arrows select positions until a panel is focused (None would
+    # mean the app's default, "*", which focused the first panel whenever a dialog closed)
 
     def __init__(self, words: tuple[str, ...], block_size: int) -> None:
         super().__init__()

@@ -34,16 +34,17 @@ def render_predictions(trace: StepTrace | None, selected: int) -> Group | Text:
     table.add_column("rank", justify="right", no_wrap=True)
     table.add_column("loss", justify="right", no_wrap=True)
     table.add_column("top guesses", no_wrap=True, overflow="ellipsis", ratio=1)
+    worst = trace.worst_position
     for p in trace.positions:
         target = Text("→ ")
         target.append(p.target_word, style="bold")
         table.add_row(
-            str(p.position),
+            f"▲{p.position}" if p.position == worst else str(p.position),
             Text(_context(trace.words[: p.position + 1]), style="dim"),
             target,
             percent(p.prob),
             f"{p.rank:,}",
-            f"{p.loss:.4f}",
+            Text(f"{p.loss:.4f}", style="bold" if p.position == worst else ""),
             _guesses(p),
             style="reverse" if p.position == selected else None,
         )
