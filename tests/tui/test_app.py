@@ -21,7 +21,7 @@ from tui.widgets.distribution_chart import DistributionChart
 from tui.widgets.embedding_map import EmbeddingGradMap
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.predictions_table import PredictionsTable
-from tui.widgets.status_bar import StatusBar
+from tui.widgets.status_bar import NoteLine, StatusBar
 from tui.widgets.token_strip import TokenStrip
 
 
@@ -221,7 +221,7 @@ async def test_an_unexpected_error_in_a_step_pauses_and_is_shown_literally(train
         await wait_for(pilot, lambda: app.note and not app.is_training)
         expected = "paused: internal error: ValueError: bad [b]shape[/b] at [/]"
         assert app.note == expected and not app.running and app.queued == 0
-        assert expected in text_of(app.query_one(StatusBar))
+        assert expected in text_of(app.query_one(NoteLine))  # literally, on its own line
         assert "⏸ paused" in text_of(app.query_one(StatusBar))
         monkeypatch.undo()  # the defect is gone: the debugger still steps
         await steps(pilot, app, 1)
@@ -538,3 +538,24 @@ async def test_the_worst_position_is_marked_in_the_predictions(trainer):
         marked = [line for line in shown.splitlines() if "▲" in line and "→" in line]
         assert len(marked) == 1 and marked[0].split()[0] == f"▲{worst.position}"
         assert f"{worst.loss:.4f}" in marked[0]
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_a_long_pause_reason_is_shown_whole_on_lines_of_its_own(trainer, size):
+    reason = (
+        "paused: loss 3.1416 < 3.5; the go-to step 300 stopped at step 72 (g goes on), and "
+        "this sentence is long enough to need a second line at 80 columns"
+    )
+    app = make_app(trainer)
+    async with app.run_test(size=size) as pilot:
+        await steps(pilot, app, 1)
+        app.session.fail(reason)
+        app.render_all()
+        await pilot.pause()
+        note = app.query_one(NoteLine)
+        shown = " ".join(text_of(note).split())
+        assert shown == f"⚠ {reason}" and note.display
+        app.session.request_step()  # a new request clears the reason, and its line goes
+        app.render_all()
+        await pilot.pause()
+        assert not note.display

@@ -20,7 +20,7 @@ from tui.widgets.distribution_chart import DistributionChart
 from tui.widgets.embedding_map import EmbeddingGradMap
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.predictions_table import PredictionsTable
-from tui.widgets.status_bar import StatusBar
+from tui.widgets.status_bar import NoteLine, StatusBar
 from tui.widgets.token_strip import TokenStrip
 
 PANELS = {
@@ -64,6 +64,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         # Kept, so that a repaint (several a second while training runs) queries nothing.
         self._status = StatusBar(id="status")
+        self._note = NoteLine(id="status-note")
         self._tokens = TokenStrip(id="tokens")
         self._tabs = Tabs(
             *(Tab(title, id=f"tab-{pid}") for pid, title in PANELS.items()), id="panel-tabs"
@@ -82,6 +83,7 @@ class MainScreen(Screen[None]):
             "adam": self._adam,
         }
         yield self._status
+        yield self._note
         yield self._tokens
         yield self._tabs
         with Vertical(id="panels"):
@@ -122,6 +124,7 @@ class MainScreen(Screen[None]):
             self._status.show(
                 view.status(activity.state, activity.goal, activity.note, activity.timings)
             )
+            self._note.show(activity.note)
             self._tokens.show(trace, view.selected, compact=self.compact, steps_done=view.done)
             self._predictions.show(trace, view.selected)
             self._distribution.border_title = (

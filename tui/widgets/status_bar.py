@@ -18,7 +18,8 @@ _STATE_MARK = {
 
 
 class StatusBar(Static):
-    """Two lines: the shown step's figures, then the debugger's state."""
+    """Two lines: the shown step's figures, then the debugger's state (the reason for a
+    pause goes to the NoteLine below)."""
 
     def show(self, view: StatusView) -> None:
         self.update(render_status(view), layout=False)
@@ -51,9 +52,16 @@ def render_status(v: StatusView) -> Text:
         )
     if v.conditions:
         text.append("  ·  until: " + " · ".join(v.conditions), style="cyan")
-    if v.note:
-        text.append(f"  ·  ⚠ {v.note}", style="bold yellow")
     return text
+
+
+class NoteLine(Static):
+    """Why the debugger paused or refused, under the status bar while there is a reason:
+    on lines of its own, wrapped, never cut (the status bar's lines are)."""
+
+    def show(self, note: str) -> None:
+        self.display = bool(note)
+        self.update(Text(f"⚠ {note}", style="bold yellow") if note else "")
 
 
 def _bar(done: int, goal: int, width: int = 16) -> str:
