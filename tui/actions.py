@@ -166,8 +166,3 @@ class Actions(App[None]):
             self.notify(str(error), severity="error", timeout=10, markup=False)
             return
         self.notify(f"{done} at step {step:,} to {output.given}", markup=False)
-
-
-def internal_error(error: BaseException | None) -> str:
-    """A defect's message for the screen: the exception's type says where to look."""
-    return f"internal error: {type(error).__name__}: {error}"

@@ -22,7 +22,8 @@ from core.debugging.session import Session, default_watch
 from core.files.outputs import Input
 from core.training.trainer import Trainer
 from tui import keys
-from tui.actions import Actions, internal_error
+from tui.actions import Actions
+from tui.format import internal_error
 from tui.messages import StepTaken
 from tui.readings import SessionReadings
 from tui.run_view import RunView

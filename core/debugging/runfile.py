@@ -95,8 +95,9 @@ def load_run(path: str | Path, corpus_path: str | None = None) -> SavedRun:
     obj = _read(path, name)
     fields = _Fields(obj, name)
     saved = fields.get("corpus", dict)
-    saved_path = _Fields(saved, name, "corpus.").get("path", str)
-    saved_sha = _Fields(saved, name, "corpus.").get("sha256", str)
+    corpus_fields = _Fields(saved, name, "corpus.")
+    saved_path = corpus_fields.get("path", str)
+    saved_sha = corpus_fields.get("sha256", str)
     try:
         corpus = load_corpus(corpus_path or saved_path)
     except CorpusError as err:

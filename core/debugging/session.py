@@ -167,8 +167,8 @@ class Session:
         """Back to the state before the last step; during a replay, counting from where
         the replay is heading."""
         with self._lock:
-            base = self._goal if self._mode is Mode.REWINDING and self._goal is not None else None
-            base = self.steps_done if base is None else base
+            heading = self._goal if self._mode is Mode.REWINDING else None
+            base = self.steps_done if heading is None else heading
             if base == 0:
                 self._say("already at the start: step 0", refused=True)
                 return

@@ -54,6 +54,17 @@ def check_output(
     """Where `path` would be written, or an OutputError that names it and says what to do.
     Existing files may only be replaced by a file of the same kind (a model by a model):
     a corpus or a note given by mistake is refused, not destroyed."""
+    output = _checked_place(path, kind, inputs, others)
+    fd, temp = _create_writable(output)  # the folder takes a file: this one, then a real one
+    os.close(fd)
+    os.unlink(temp)
+    return output
+
+
+def _checked_place(
+    path: str | Path, kind: str, inputs: Iterable[Input] = (), others: Sequence[Output] = ()
+) -> Output:
+    """Every check but whether the folder can be written (creating the file tells that)."""
     given = str(path)
     if not given.strip():
         raise OutputError(f"the {kind}'s file name is empty; give a file name")
@@ -74,7 +85,7 @@ def check_output(
             raise OutputError(
                 f"{given} is named for both the {other.kind} and the {kind}; give each its own file"
             )
-    _check_folder(target.parent, given, kind)
+    _check_folder(target.parent, given)
     return Output(given, target, kind)
 
 
@@ -128,7 +139,7 @@ def _same_file(target: Path, existing: os.stat_result | None, source: Path) -> b
     return (existing.st_dev, existing.st_ino) == (other.st_dev, other.st_ino)
 
 
-def _check_folder(folder: Path, given: str, kind: str) -> None:
+def _check_folder(folder: Path, given: str) -> None:
     if folder.exists() and not folder.is_dir():
         raise OutputError(
             f"cannot write {given}: {folder} is a file, not a folder; choose another place"
@@ -138,15 +149,18 @@ def _check_folder(folder: Path, given: str, kind: str) -> None:
             f"cannot write {given}: the folder {folder} does not exist; create it first "
             "or choose another place"
         )
+
+
+def _create_writable(output: Output) -> tuple[int, Path]:
+    """A new temporary file beside the output, or an OutputError saying why the folder
+    takes none."""
     try:
-        fd, temp = _create_beside(folder / ".microgpt-probe")
+        return _create_beside(output.target)
     except OSError as err:
         raise OutputError(
-            f"cannot write the {kind} to {given}: {err.strerror} (in {folder}); choose a "
-            "place you can write to"
+            f"cannot write the {output.kind} to {output.given}: {_reason(err)} (in "
+            f"{output.target.parent}); choose a place you can write to"
         ) from None
-    os.close(fd)
-    os.unlink(temp)
 
 
 def _create_beside(target: Path) -> tuple[int, Path]:
@@ -183,11 +197,8 @@ class AtomicFile:
 
     def __init__(self, output: Output) -> None:
         # Checked again now: the place may have changed since the command started.
-        self.output = check_output(output.given, output.kind)
-        try:
-            fd, self._temp = _create_beside(self.output.target)
-        except OSError as err:
-            raise OutputError(f"cannot write {output.given}: {_reason(err)}") from None
+        self.output = _checked_place(output.given, output.kind)
+        fd, self._temp = _create_writable(self.output)
         self._stream: TextIO = os.fdopen(fd, "w", encoding="utf-8")
         self.closed = False
 
@@ -229,9 +240,7 @@ class AtomicFile:
 
 def write_atomic(output: Output | str | Path, text: str, kind: str = "file") -> None:
     """Write all of `text` to a checked output, or leave the old file as it was."""
-    if not isinstance(output, Output):
-        output = check_output(output, kind)
-    file = AtomicFile(output)
+    file = AtomicFile(output if isinstance(output, Output) else _checked_place(output, kind))
     try:
         file.write(text)
         file.commit()

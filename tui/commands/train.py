@@ -166,7 +166,8 @@ def _train(
                 except MicrogptError as failure:  # the disk is full: keep the model
                     done.failure = MicrogptError(f"{failure}; the log was not written")
             done.steps += 1
-            done.first_loss = done.first_loss if done.steps > 1 else trace.loss
+            if done.steps == 1:
+                done.first_loss = trace.loss
             done.recent_losses.append(trace.loss)
             done.recent_ms.append(trace.timings.total_ms)
             mean = recent_mean(list(done.recent_losses))

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, Static
 
 from core.errors import MicrogptError
 from core.files.outputs import Output
+from tui.format import internal_error
 
 
 class PathScreen(ModalScreen[Output | None]):
@@ -45,7 +46,7 @@ class PathScreen(ModalScreen[Output | None]):
             error.update(f"✗ {err}")
             return
         except Exception as err:  # a defect in the check: say so, and keep the app alive
-            error.update(f"✗ cannot use {given!r} (internal error: {type(err).__name__}: {err})")
+            error.update(f"✗ cannot use {given!r} ({internal_error(err)})")
             return
         self.dismiss(output)
 

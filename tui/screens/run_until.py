@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 
 from core.debugging.conditions import EXAMPLES, Condition, ConditionError
+from tui.format import internal_error
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class RunUntilScreen(ModalScreen[RunUntil]):
             error.update(f"✗ {err}")
             return
         except Exception as err:  # a defect in the parser: say so, and keep the app alive
-            error.update(f"✗ cannot read {text!r} (internal error: {type(err).__name__}: {err})")
+            error.update(f"✗ cannot read {text!r} ({internal_error(err)})")
             return
         error.update("")
         if all(c.text != condition.text for c in self.conditions):
