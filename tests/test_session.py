@@ -311,3 +311,27 @@ def test_unsaved_steps_are_known_until_the_run_is_saved(corpus, tmp_path):
     session.step_back()
     drive(session)
     assert not session.unsaved  # back at the saved step: nothing would be lost
+
+
+def test_the_follower_is_the_first_word_of_each_steps_sentence(corpus):
+    session = session_of(corpus, follow=True)
+    params = session.trainer.model.params
+    for step in range(3):
+        session.request_step()
+        drive(session)
+        first = session.trace.sentence.split(" ")[0]
+        follower = params.index_of(f"token_embedding[{first}][0]")
+        assert session.follower(step) == follower
+        assert session.trace.watched[0].index == follower
+        assert session.trace.watched[0].adam.grad != 0.0
+
+
+def test_a_session_that_does_not_follow_watches_only_what_it_was_given(corpus):
+    session = session_of(corpus, watch=[5])
+    assert session.step_watch() == [5]
+
+
+def test_unwatching_the_follower_stops_the_following(corpus):
+    session = session_of(corpus, watch=[5], follow=True)
+    session.unwatch(session.follower(0))
+    assert not session.follow and session.step_watch() == [5]

@@ -57,6 +57,9 @@ class Actions(App[None]):
     def action_show_panel(self, panel: str) -> None:
         self.main.show_panel(panel)
 
+    def action_toggle_enlarged(self) -> None:
+        self.main.toggle_enlarged()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for title, help_text, action in keys.palette_entries():
@@ -95,6 +98,7 @@ class Actions(App[None]):
         def add(index: int | None) -> None:
             if index is not None:
                 self.session.watch(index)
+                self.main.query_one(AdamInspector).select_parameter(index)
                 self.fetch_watch_values()
 
         self.push_screen(ParameterPicker(self.session.trainer.model.params), add)
@@ -111,7 +115,7 @@ class Actions(App[None]):
         )
 
     async def _fetch_watch_values(self) -> None:
-        self.view.values.update(await self.runner.values(self.session.watched))
+        self.view.values.update(await self.runner.values(self.view.watch_indices()))
         self.render_all()
 
     def action_save_run(self) -> None:

@@ -47,6 +47,7 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
         *,
         deterministic: bool = False,
         watch: Iterable[int] | None = None,
+        follow: bool = True,
         warnings: Iterable[str] = (),
         losses: Iterable[float] = (),
         conditions: Iterable[str] = (),
@@ -58,7 +59,12 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
         parsed = [parse_condition(c, trainer.tokenizer, trainer.model.params) for c in conditions]
         watched = watch if watch is not None else default_watch(trainer)
         self.session = Session(
-            trainer, watch=watched, conditions=parsed, losses=tuple(losses), policy=policy
+            trainer,
+            watch=watched,
+            conditions=parsed,
+            losses=tuple(losses),
+            policy=policy,
+            follow=follow,
         )
         self.runner = TrainingRunner(trainer)
         self.view = RunView(self.session)

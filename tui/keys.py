@@ -34,6 +34,12 @@ BINDINGS: list[BindingType] = [
     Binding(
         "e", "toggle_embedding_mode", "Map", tooltip="embedding map: this step, or cumulative hits"
     ),
+    Binding(
+        "z",
+        "toggle_enlarged",
+        "Enlarge",
+        tooltip="enlarge the focused panel to the whole screen, and back (esc too)",
+    ),
     Binding("s", "save_run", "Save", tooltip="save the whole run, to resume later"),
     Binding("m", "export_model", "Model", tooltip="export the model (tutorial's format)"),
     Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
@@ -66,6 +72,7 @@ PALETTE_TITLES = {
     "toggle_embedding_mode": "Embedding map mode",
     "save_run": "Save the run…",
     "export_model": "Export the model…",
+    "toggle_enlarged": "Enlarge the panel / back",
     "help": "Keys and numbers",
 }
 # Keys that make no sense as a palette entry (the palette is opened from the keyboard).

@@ -57,10 +57,16 @@ class RunView:
     def step_watch(self) -> list[int]:
         return self.session.step_watch()
 
+    def watch_indices(self) -> list[int]:
+        """The watches as of the step shown (the follower is that step's first word)."""
+        return self.session.watch_list(self.trace.step if self.trace is not None else self.done)
+
     def watch_rows(self) -> list[WatchRow]:
         latest = {w.index: w.adam for w in self.trace.watched} if self.trace else {}
+        watched = self.watch_indices()
+        follower = watched[0] if self.session.follow else None
         rows = []
-        for index in list(self.watched):
+        for index in watched:
             entries = [entry for _, entry in tuple(self.session.adam_history.get(index, ()))]
             rows.append(
                 WatchRow(
@@ -70,6 +76,7 @@ class RunView:
                     value=self.values.get(index),
                     m_history=tuple(e.m for e in entries),
                     v_history=tuple(e.v for e in entries),
+                    follows=index == follower,
                 )
             )
         return rows

@@ -55,3 +55,5 @@ class WatchRow:
     """m after each of the last steps (at most 30), oldest first."""
     v_history: tuple[float, ...] = ()
     """v after each of the last steps, oldest first."""
+    follows: bool = False
+    """It follows the sentence: an entry of the shown step's first word, changing with it."""

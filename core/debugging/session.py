@@ -30,6 +30,7 @@ from core.training.optimizer import AdamEntry
 from core.training.trace import StepTrace
 from core.training.trainer import Trainer
 
+FOLLOW_COLUMN = 0  # which entry of the first word's embedding row the follower watches
 ADAM_HISTORY = 30  # steps of m and v kept per watched parameter, for the sparklines
 
 
@@ -73,10 +74,14 @@ class Session:
         conditions: Iterable[Condition] = (),
         losses: Sequence[float] = (),
         policy: HistoryPolicy | None = None,
+        follow: bool = False,
     ) -> None:
         self.trainer = trainer
         self.timeline = Timeline(trainer, policy, losses)
         self.watched: list[int] = list(watch)
+        self.follow = follow
+        """Also watch an entry of each step's first word (see `follower`), so that a
+        watched parameter gets a gradient on every step, whatever the sentence."""
         self.conditions: list[Condition] = list(conditions)
         self.trace: StepTrace | None = None  # the step shown
         self.adam_history: dict[int, deque[tuple[int, AdamEntry]]] = {}  # index -> (step, m/v)
@@ -118,10 +123,29 @@ class Session:
                 self._refused,
             )
 
+    def follower(self, step_index: int) -> int:
+        """The parameter that follows the sentence at 0-based step `step_index`: entry 0
+        of the token-embedding row of the sentence's first word. That row is the input at
+        position 1, so it always gets a gradient (a fixed watch mostly gets none: a word
+        is in few sentences)."""
+        _, sentence = self.trainer.sentence_at(step_index)
+        first = sentence.split(" ")[0]
+        return self.trainer.model.params.index_of(f"token_embedding[{first}][{FOLLOW_COLUMN}]")
+
+    def watch_list(self, step_index: int) -> list[int]:
+        """What is watched at step `step_index`: the follower first (when following),
+        then the fixed watches."""
+        if not self.follow:
+            return list(self.watched)
+        follower = self.follower(step_index)
+        return [follower, *(i for i in self.watched if i != follower)]
+
     def step_watch(self) -> list[int]:
-        """The parameters a step must report: the watched ones and those conditions need."""
-        extra = [i for c in self.conditions for i in c.watches if i not in self.watched]
-        return [*self.watched, *dict.fromkeys(extra)]
+        """The parameters the next step must report: the watched ones (the follower too)
+        and those the conditions need."""
+        watched = self.watch_list(self.steps_done)
+        extra = [i for c in self.conditions for i in c.watches if i not in watched]
+        return [*watched, *dict.fromkeys(extra)]
 
     # --- what the user asks for ---
 
@@ -180,8 +204,12 @@ class Session:
                 self.watched.append(index)
 
     def unwatch(self, index: int) -> None:
+        """Stop watching `index`; the follower's current parameter stops the following."""
         with self._lock:
-            if index in self.watched:
+            shown = self.trace.step if self.trace is not None else self.steps_done
+            if self.follow and index == self.follower(shown):
+                self.follow = False
+            elif index in self.watched:
                 self.watched.remove(index)
 
     def set_conditions(self, conditions: Iterable[Condition]) -> None:
@@ -311,10 +339,10 @@ def _resumed(step: int) -> str:
 
 
 def default_watch(trainer: Trainer) -> list[int]:
-    """What a new session watches: an entry of each of the first sentence's first two
-    token-embedding rows, and one dense weight."""
+    """What a new session watches beside the follower, fixed: an entry of the first
+    sentence's second word (its first is followed, and moves on), and one dense weight."""
     params = trainer.model.params
     _, sentence = trainer.sentence_at(trainer.step_index)
-    words = list(dict.fromkeys(sentence.split(" ")))[:2]
+    words = list(dict.fromkeys(sentence.split(" ")))[1:2]
     names = [f"token_embedding[{w}][0]" for w in words] + ["layers.0.attention.query[0][0]"]
     return [params.index_of(name) for name in names]

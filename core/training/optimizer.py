@@ -69,6 +69,30 @@ class AdamEntry:
     eps: float
     """the run's epsilon"""
 
+    # Numbers derived from the fields, each computed by the very expression the update
+    # used, so that what a screen shows is what Adam used.
+
+    @property
+    def grad_weight_m(self) -> float:
+        """1 - beta1: how much of this step's gradient goes into m."""
+        return 1 - self.beta1
+
+    @property
+    def grad_weight_v(self) -> float:
+        """1 - beta2: how much of this step's squared gradient goes into v."""
+        return 1 - self.beta2
+
+    @property
+    def sqrt_v_hat(self) -> float:
+        """√v̂, the update's denominator before eps is added."""
+        return math.sqrt(self.v_hat)
+
+    def beta_powers(self, t: int) -> tuple[float, float]:
+        """beta1^t and beta2^t at the 1-based step t, by the pow that made bias1 and bias2
+        (1 - beta1^t rounds to exactly 1 once beta1^t is below ~1e-16: this says what was
+        lost)."""
+        return jsmath.pow(self.beta1, t), jsmath.pow(self.beta2, t)
+
 
 class Adam:
     """The optimizer state: m and v, one entry per parameter."""

@@ -95,7 +95,7 @@ async def test_watched_m_and_v_match_the_optimizer_buffers_after_two_steps(train
     app = make_app(trainer, watch=[index])
     async with app.run_test(size=(120, 40)) as pilot:
         await steps(pilot, app, 2)
-        entry = app.trace.watched[0].adam
+        entry = next(w.adam for w in app.trace.watched if w.index == index)
         assert (entry.m, entry.v) == (trainer.adam.m[index], trainer.adam.v[index])
         shown = text_of(app.query_one(AdamInspector))
         assert f"{entry.m:+.3e}" in shown and f"{entry.v:+.3e}" in shown
@@ -134,7 +134,7 @@ async def test_escape_cancels_going_to_a_step(trainer, monkeypatch):
 
 
 async def test_w_adds_a_watched_parameter_through_the_picker(trainer):
-    app = make_app(trainer, watch=[])
+    app = make_app(trainer, watch=[], follow=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("w")
         await pilot.press(*"token_embedding[dog][1]", "enter")
@@ -144,11 +144,32 @@ async def test_w_adds_a_watched_parameter_through_the_picker(trainer):
 
 
 async def test_x_removes_the_selected_watch(trainer):
-    app = make_app(trainer)
+    app = make_app(trainer, follow=False)
     async with app.run_test(size=(120, 40)) as pilot:
         first = app.view.watched[0]
         await pilot.press("x")
-        assert first not in app.view.watched and len(app.view.watched) == 2
+        assert first not in app.view.watched and len(app.view.watched) == 1
+
+
+async def test_the_first_watch_follows_the_sentence_and_gets_a_gradient(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for done in range(1, 4):
+            await pilot.press("space")
+            await wait_for(pilot, lambda d=done: app.steps_done == d and not app.is_training)
+            await pilot.pause()
+            first_word = app.trace.words[1]
+            row = app.view.watch_rows()[0]
+            assert row.follows and row.name == f"token_embedding[{first_word}][0]"
+            assert row.entry is not None and row.entry.grad != 0.0
+
+
+async def test_x_on_the_follower_stops_the_following(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        fixed = list(app.view.watched)
+        await pilot.press("x")
+        assert not app.session.follow and app.view.watch_indices() == fixed
 
 
 async def test_e_toggles_the_embedding_map_mode(trainer):
@@ -377,9 +398,10 @@ async def test_a_resumed_run_continues_where_it_was_saved(trainer, tiny_corpus, 
     app = DebuggerApp(run.trainer, deterministic=True, losses=run.losses, conditions=run.conditions)
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.steps_done == 3 and app.note == "resumed at step 3: space trains step 4"
+        watch = app.view.step_watch()  # the follower moves on with the step
         await pilot.press("space")
         await wait_for(pilot, lambda: app.steps_done == 4 and not app.is_training)
-        assert app.trace == twin.step(app.view.step_watch())
+        assert app.trace == twin.step(watch)
 
 
 async def test_help_lists_every_key_including_the_hidden_ones(trainer):
@@ -559,3 +581,31 @@ async def test_a_long_pause_reason_is_shown_whole_on_lines_of_its_own(trainer, s
         app.render_all()
         await pilot.pause()
         assert not note.display
+
+
+async def test_z_enlarges_the_focused_panel_and_z_puts_it_back(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        await pilot.press("5", "z")
+        adam = app.query_one(AdamInspector)
+        assert app.screen.maximized is adam and adam.region.width == 120
+        await pilot.press("z")
+        assert app.screen.maximized is None and adam.region.width < 120
+
+
+async def test_z_with_no_panel_focused_enlarges_the_current_one_and_esc_restores(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await steps(pilot, app, 1)
+        await pilot.press("z")
+        assert app.screen.maximized is app.query_one("#predictions")
+        await pilot.press("escape")
+        assert app.screen.maximized is None
+
+
+async def test_the_enlarge_key_is_in_the_help_and_the_palette(trainer):
+    from tui import keys
+
+    assert any(b.action == "toggle_enlarged" for b in keys.described())
+    assert any(action == "toggle_enlarged" for _, _, action in keys.palette_entries())

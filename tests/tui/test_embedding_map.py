@@ -13,7 +13,9 @@ from core.training.corpus import Corpus, load_corpus
 from core.training.optimizer import AdamConfig
 from core.training.trace import RowState, StepTrace
 from core.training.trainer import Trainer
+from tests.tui.drive import cut_numbers
 from tui.widgets.embedding_map import EmbeddingGradMap
+from tui.widgets.embedding_texts import wrap
 
 GRADIENT_GLYPHS = set("░▒▓█")
 
@@ -47,23 +49,44 @@ def tiny_words(tiny_corpus: Corpus) -> tuple[str, ...]:
 
 
 def screen_lines(widget: EmbeddingGradMap) -> list[str]:
+    """The lines in view, as drawn."""
     return ["".join(s.text for s in widget.render_line(y)) for y in range(widget.size.height)]
 
 
+def content_lines(widget: EmbeddingGradMap) -> list[str]:
+    """Every line of the map, in view or scrolled out of it, as built beside the scrollbar
+    when there is one."""
+    width, height = widget.size
+    if widget.virtual_size.height > height:
+        width -= widget.styles.scrollbar_size_vertical
+    return [strip.text.ljust(widget.size.width) for strip in widget._build(width, height)]
+
+
+def joined(lines: Sequence[str]) -> str:
+    """Wrapped lines put end to end again (a wrap breaks at a space)."""
+    return " ".join(line.strip() for line in lines if line.strip())
+
+
 def details(widget: EmbeddingGradMap) -> str:
-    """The last line drawn: the cell under the cursor."""
-    return [line for line in screen_lines(widget) if line.strip()][-1]
+    """The paragraph about the cell under the cursor: "▸ …" and its indented lines."""
+    lines = content_lines(widget)
+    start = next(i for i, line in enumerate(lines) if line.startswith("▸ "))
+    end = next(i for i in range(start + 1, len(lines) + 1) if not lines[i].startswith("  "))
+    return joined(lines[start:end])
 
 
 def position_cells(widget: EmbeddingGradMap) -> dict[int, str]:
     """The position entries ("15█") wherever they are drawn."""
-    entries = re.findall(r"(\d+)([░▒▓█·])", "\n".join(screen_lines(widget)))
+    entries = re.findall(r"(\d+)([░▒▓█·])", "\n".join(content_lines(widget)))
     return {int(p): glyph for p, glyph in entries}
 
 
 def tiny_cells(widget: EmbeddingGradMap) -> str:
-    """The 37 cells of the tiny vocabulary: one grid line, under the counts and listing."""
-    return screen_lines(widget)[2][: widget.vocab_size]
+    """The 37 cells of the tiny vocabulary: its one grid line."""
+    size = widget.vocab_size
+    return next(line for line in content_lines(widget) if re.match(f"[·∘•░▒▓█]{{{size}}}", line))[
+        :size
+    ]
 
 
 async def test_counts_line_says_how_many_rows_got_a_gradient(wide_traces, wide_words):
@@ -74,26 +97,45 @@ async def test_counts_line_says_how_many_rows_got_a_gradient(wide_traces, wide_w
         )
 
 
-async def test_counts_line_counts_rows_moved_by_momentum_alone(wide_traces, wide_words):
+async def test_counts_count_rows_moved_by_momentum_alone(wide_traces, wide_words):
     trace = wide_traces[2]
     alone = len(set(trace.token_rows_moved) - {r.row for r in trace.token_rows})
+    never = trace.token_row_states.count(RowState.NEVER)
     async with showing(trace, wide_words, (80, 30)) as (_pilot, widget):
-        assert f"{alone} moved by momentum alone" in screen_lines(widget)[0]
+        assert f"{alone} moved by momentum · {never} never touched" in joined(screen_lines(widget))
 
 
-async def test_listing_names_the_rows_that_got_a_gradient(wide_traces, wide_words):
-    trace = wide_traces[0]  # six rows: they all fit in 80 columns
+def sentence_order(trace: StepTrace) -> list[str]:
+    """The rows that got a gradient as the word list names them: in sentence order."""
+    labels = {r.row: r.label for r in trace.token_rows}
+    return [f"{labels[t]} {t}" for t in dict.fromkeys(trace.tokens) if t in labels]
+
+
+async def test_word_list_names_the_rows_that_got_a_gradient_in_sentence_order(
+    wide_traces, wide_words
+):
+    trace = wide_traces[0]
     async with showing(trace, wide_words, (80, 30)) as (_pilot, widget):
-        items = screen_lines(widget)[1].rstrip().split(" · ")
-        listed = {tuple(item.rsplit(" ", 1)) for item in items}
-        assert listed == {(r.label, str(r.row)) for r in trace.token_rows}
+        lead = f"{len(trace.token_rows)} of 597 rows got a gradient: "
+        assert lead + " · ".join(sentence_order(trace)) in joined(screen_lines(widget))
 
 
-async def test_long_listing_says_how_many_more(wide_traces, wide_words):
+async def test_word_list_wraps_instead_of_leaving_words_out(wide_traces, wide_words):
     trace = wide_traces[2]  # twelve rows
-    async with showing(trace, wide_words, (40, 30)) as (_pilot, widget):
-        *shown, more = screen_lines(widget)[1].rstrip().split(" · ")
+    async with showing(trace, wide_words, (60, 30)) as (_pilot, widget):
+        lines = screen_lines(widget)
+        assert " · ".join(sentence_order(trace)) in joined(lines[:4])
+        assert "more" not in joined(lines[:4])
+
+
+async def test_word_list_past_four_lines_says_how_many_more(wide_traces, wide_words):
+    trace = wide_traces[2]
+    async with showing(trace, wide_words, (24, 30)) as (_pilot, widget):
+        listing = joined(screen_lines(widget)[:4]).split(": ", 1)[1]
+        *shown, more = listing.split(" · ")
+        assert shown == sentence_order(trace)[: len(shown)]
         assert more == f"+{len(trace.token_rows) - len(shown)} more"
+        assert not screen_lines(widget)[4].startswith("  ")  # the list ended in four lines
 
 
 async def test_row_with_a_gradient_shows_a_gradient_glyph(tiny_traces, tiny_words):
@@ -137,20 +179,21 @@ async def test_positions_past_the_sentence_show_no_gradient(wide_traces, wide_wo
 
 async def test_narrow_map_puts_the_positions_below_the_grid(wide_traces, wide_words):
     async with showing(wide_traces[2], wide_words, (36, 30)) as (_pilot, widget):
-        lines = screen_lines(widget)
-        assert all(len(line) == 36 for line in lines)
-        assert any(line.startswith("pos  0") for line in lines)
+        assert all(len(line) == 36 for line in screen_lines(widget))
+        assert any(line.startswith("pos  0") for line in content_lines(widget))
         assert sorted(position_cells(widget)) == list(range(16))
 
 
 async def test_toggling_the_mode_switches_to_hit_counts(wide_traces, wide_words):
-    async with showing(wide_traces[2], wide_words, (80, 30)) as (pilot, widget):
+    trace = wide_traces[2]
+    ever = sum(hits > 0 for hits in trace.token_row_hits)
+    async with showing(trace, wide_words, (80, 30)) as (pilot, widget):
         widget.toggle_mode()
         await pilot.pause()
         assert widget.mode == "cumulative"
         text = "\n".join(screen_lines(widget))
-        assert "rows got a gradient in some step" in text
-        assert "hits · 0  ░ 1  ▒ 2–9  ▓ 10–99  █ 100+" in text
+        assert f"{ever} of 597 rows ever got a gradient · {597 - ever} never did" in text
+        assert "steps with a gradient: · 0  ░ 1  ▒ 2–9  ▓ 10–99  █ 100+" in text
 
 
 async def test_hit_counts_name_the_most_hit_words(wide_traces, wide_words):
@@ -161,7 +204,7 @@ async def test_hit_counts_name_the_most_hit_words(wide_traces, wide_words):
         widget.show(trace)
         widget.mode = "cumulative"
         await pilot.pause()
-        assert screen_lines(widget)[1].startswith("most hit: the 3 · BOS 3")
+        assert "most often with a gradient: the ×3 · BOS ×3" in joined(screen_lines(widget))
 
 
 async def test_toggling_twice_returns_to_this_steps_gradients(wide_traces, wide_words):
@@ -173,7 +216,7 @@ async def test_toggling_twice_returns_to_this_steps_gradients(wide_traces, wide_
         widget.toggle_mode()
         await pilot.pause()
         assert widget.mode == "step"
-        assert "moved by momentum alone" in screen_lines(widget)[0]
+        assert "moved by momentum" in joined(screen_lines(widget))
 
 
 async def test_hit_count_cells_grow_darker_with_hits(tiny_traces, tiny_words):
@@ -277,4 +320,125 @@ async def test_rows_whose_momentum_ran_out_show_as_resting(tiny_corpus, tiny_wor
     assert resting, "rows of the first sentence only should rest in the second step"
     async with showing(trace, tiny_words, (80, 30)) as (_pilot, widget):
         assert {tiny_cells(widget)[r] for r in resting} == {"∘"}
-        assert screen_lines(widget)[0].rstrip().endswith(f" · {len(resting)} resting")
+        assert f"never touched · {len(resting)} resting" in joined(screen_lines(widget))
+
+
+LAYOUTS = [(41, 17), (76, 14)]  # a wide layout's bottom panel; the compact layout's panel
+
+
+def reversed_cells(widget: EmbeddingGradMap) -> list[str]:
+    """The cells drawn reversed in view: the focused cursor."""
+    lines = [list(widget.render_line(y)) for y in range(widget.size.height)]
+    return [s.text for line in lines for s in line if s.style and s.style.reverse]
+
+
+@pytest.mark.parametrize("size", LAYOUTS, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_every_layout_says_the_words_the_legend_and_the_long_detail(
+    wide_traces, wide_words, size
+):
+    trace = wide_traces[2]
+    the = next(r for r in trace.token_rows if r.label == "the")
+    async with showing(trace, wide_words, size) as (pilot, widget):
+        in_view = joined(screen_lines(widget))
+        assert f"12 of 597 rows got a gradient: {sentence_order(trace)[0]} · " in in_view
+        for glyph in ("░▒▓█ gradient by norm", "• no gradient, moved by momentum",
+                      "∘ resting: its momentum ran out", "· never touched"):  # fmt: skip
+            assert glyph in in_view  # above the grid
+        widget.cursor = the.row
+        await pilot.pause()
+        everything = joined(content_lines(widget))
+        assert details(widget) == (
+            f"▸ the (id {the.row}) · gradient norm {the.norm:.3g} · moved · "
+            "3 steps with a gradient so far"
+        )
+        assert "BOS (596) is the last" in everything
+        assert "← → ↑ ↓ move the cursor while the map is focused (key 4)" in everything
+
+
+@pytest.mark.parametrize("size", LAYOUTS, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_every_layout_explains_the_shades_of_hit_counts(wide_traces, wide_words, size):
+    async with showing(wide_traces[2], wide_words, size) as (pilot, widget):
+        widget.toggle_mode()
+        await pilot.pause()
+        shades = "steps with a gradient: · 0 ░ 1 ▒ 2–9 ▓ 10–99 █ 100+"
+        assert shades in joined(screen_lines(widget)).replace("  ", " ")
+
+
+async def test_moving_the_cursor_to_bos_scrolls_the_map_to_its_line(wide_traces, wide_words):
+    async with showing(wide_traces[2], wide_words, (41, 17)) as (pilot, widget):
+        assert widget.scroll_offset.y == 0
+        await pilot.press("left")  # from the first cell to the last: BOS
+        await pilot.pause()
+        assert widget.scroll_offset.y > 0
+        assert reversed_cells(widget) == ["█"]  # BOS got the largest gradient
+        assert any(line.startswith("▸ BOS (id 596)") for line in screen_lines(widget))
+
+
+async def test_focused_map_keeps_the_cursor_detail_in_view(wide_traces, wide_words):
+    async with showing(wide_traces[2], wide_words, (41, 17)) as (_pilot, widget):
+        assert widget.has_focus
+        first = next(i for i, line in enumerate(content_lines(widget)) if line.startswith("▸"))
+        assert first >= widget.size.height  # its own place is out of view
+        assert screen_lines(widget)[-2].startswith("▸ a (id 0) · gradient norm ")
+        assert reversed_cells(widget)  # the cursor's cell is not under it
+
+
+async def test_unfocused_map_draws_the_detail_in_its_own_place(wide_traces, wide_words):
+    async with showing(wide_traces[2], wide_words, (41, 17)) as (pilot, widget):
+        widget.blur()
+        await pilot.pause()
+        top = round(widget.scroll_offset.y)
+        assert screen_lines(widget) == content_lines(widget)[top : top + widget.size.height]
+
+
+async def test_detail_wraps_between_its_fields(wide_traces, wide_words):
+    async with showing(wide_traces[2], wide_words, (41, 17)) as (pilot, widget):
+        widget.cursor = 596
+        await pilot.pause()
+        lines = content_lines(widget)
+        start = next(i for i, line in enumerate(lines) if line.startswith("▸"))
+        fields = ["▸ BOS (id 596)", "moved", "3 steps with a gradient so far"]
+        assert all(any(f in line for line in lines[start : start + 3]) for f in fields)
+        assert lines[start].rstrip().endswith(" ·")  # the break is marked
+
+
+@pytest.mark.parametrize("mode", ["step", "cumulative"])
+async def test_no_line_says_hits_without_saying_what_it_counts(wide_traces, wide_words, mode):
+    async with showing(wide_traces[2], wide_words, (41, 17)) as (pilot, widget):
+        widget.mode = mode
+        await pilot.pause()
+        assert not re.search(r"\bhits?\b", joined(content_lines(widget)))
+
+
+@pytest.mark.parametrize("size", [(24, 12), (41, 17), (76, 14), (200, 30)])
+async def test_no_number_is_cut_in_any_layout(wide_traces, wide_words, size):
+    async with showing(wide_traces[2], wide_words, size) as (pilot, widget):
+        for cumulative, cursor in ((False, 0), (False, 596), (True, 596)):
+            widget.mode, widget.cursor = "cumulative" if cumulative else "step", cursor
+            await pilot.pause()
+            text = "\n".join(content_lines(widget))
+            assert "…" not in text
+            assert cut_numbers(text) == []
+
+
+def test_wrap_breaks_between_fields_and_marks_the_break():
+    fields = [[(word, "")] for word in ("alpha 1", "beta 22", "gamma 333")]
+    lines = wrap(fields, 19)
+    assert ["".join(t for t, _ in line) for line in lines] == ["alpha 1 · beta 22 ·", "  gamma 333"]
+
+
+def test_wrap_breaks_a_field_wider_than_the_line_at_its_spaces():
+    lines = wrap([[("one two three four five", "")], [("six", "")]], 10)
+    texts = ["".join(t for t, _ in line) for line in lines]
+    assert texts == ["one two", "  three", "  four", "  five ·", "  six"]
+
+
+async def test_down_moves_by_the_cells_of_a_drawn_line_beside_the_scrollbar(
+    wide_traces, wide_words
+):
+    async with showing(wide_traces[2], wide_words, (41, 17)) as (pilot, widget):
+        assert widget.virtual_size.height > widget.size.height  # a scrollbar takes a column
+        grid = next(line for line in content_lines(widget) if line.endswith(" pos     "))
+        cells = len(grid) - len(grid.lstrip("·∘•░▒▓█"))
+        await pilot.press("down")
+        assert widget.cursor == cells

@@ -28,11 +28,12 @@ class GotoScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="goto-box"):
             yield Label(
-                f"Go to step, forward or back (now {self.current:,} of {self.num_steps:,}):"
+                f"Go to step, forward or back (now {self.current:,} of {self.num_steps:,}):",
+                id="goto-title",
             )
             # Plain text: the core reads "1,000" as the screen shows it, and says what is wrong.
             yield Input(placeholder="e.g. 500", id="goto-input")
-            yield Label("", id="goto-error")
+            yield Label("", id="goto-error", markup=False)  # it may quote what was typed
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:

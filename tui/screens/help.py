@@ -14,32 +14,66 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
+CLOSING = "esc, ? or q closes this help · ↑ ↓ and page keys scroll it"
+
 ABOUT = """
+## The screen
+- **Panels**: the one with a heavy coloured border has the focus (tab, or keys 1-5, move
+  it); its own keys then show at the start of the key bar. **z** enlarges the focused panel
+  (or, when none has focus, the last one chosen) to the whole screen; **z** or **esc** puts
+  it back. At 80×24 one panel shows at a time: keys 1-5 or the tabs choose it.
+- **↑ N more · ↓ N more** in a panel's bottom border: lines out of view; scroll with the
+  wheel or the page keys, or enlarge the panel. **‹N** and **N›** beside the tokens, at
+  80×24: N more tokens that way; ← → brings them in.
+- **Status**: `ms/step` is the median time of the last 20 steps (forward, backward and the
+  update); `graph N nodes` counts the computation graph's nodes as this engine builds them
+  (fused: one node per dot product or softmax) and, in brackets, the primitive operations
+  they stand for (one node each in the tutorial's engine). `mean … (last 100 steps)` is the
+  running mean of the step losses, the same window everywhere (conditions, loss chart).
+- **⚠ lines** under the status: why the run paused or what was refused, whole.
+
 ## Where the numbers come from
 - **Status**: the step shown, its sentence (the corpus is shuffled once with the seed, then
   walked in order: sentence = step mod sentences), the learning rate
   `0.01 · (1 − step / steps)`, the step's loss and a running mean.
 - **Tokens**: the sentence between two BOS tokens; under each word its token id (the word's
   place in the sorted vocabulary; BOS is the last id). Position t reads tokens 0..t and
-  predicts token t+1. At most 16 positions train: longer sentences are cut.
+  predicts token t+1. At most 16 positions train: longer sentences are cut (**✂**, and the
+  words past the block struck through).
 - **Predictions**: for each position, p(target) is the softmax probability of the right next
-  word, its rank among all tokens, and loss = −ln p; ▲ marks the worst position (the
+  word, its rank among all tokens, and loss = −ln p; **▲** marks the worst position (the
   largest loss). The step's loss is their sum divided by n, exactly as the training loop
-  computes it.
-- **Embedding gradients**: only the token-embedding rows of the sentence's words receive a
-  gradient. Rows with none still move while Adam's momentum m is non-zero.
+  computes it. The top guesses in green include the target. **▶** in the distribution marks
+  the target word.
+- **Embedding gradients**: one cell per token-embedding row (597: the 596 words, then
+  BOS). `░▒▓█` got a gradient this step, darker for a larger norm (relative to the largest
+  this step); `•` got none but still moved, carried by Adam's momentum m; `∘` resting: had
+  a gradient in an earlier step, and m has run out; `·` never got a gradient. **e** switches
+  to all steps: in how many steps each row got a gradient (`░ 1`, `▒ 2–9`, `▓ 10–99`,
+  `█ 100+`). `pos` lists the position-embedding rows the same way. Focus it (4) to move
+  its cursor with the arrows.
 - **Adam**: m and v are running means of the gradient and its square; m̂ and v̂ correct
-  their start-up bias; the update is `lr · m̂ / (√v̂ + 1e-8)`.
+  their start-up bias (1 − β^t, written with `≈` when rounded to six digits; it reaches 1
+  as t grows, and the screen says when β^t has rounded away); the
+  update is `lr_t · m̂ / (√v̂ + 1e-8)` and the weight goes from data to data − update. The
+  first watch follows the sentence (**↻**): an entry of the first word's embedding row,
+  which gets a gradient on every step; **x** on it stops the following. The sparklines
+  `▁▂▃▄▅▆▇█` draw m and v over the last 30 steps, on the scale written above them (m's
+  middle is 0).
+- **Loss**: each step's loss, the running mean of the last 100 steps, and the loss of a
+  random guess, ln(vocabulary size) (6.39 for 597 tokens), where an untrained model starts.
 
 ## Going back, and running until
 - **b** restores the exact state before the last step; **g** goes to any step, forward or
   back. Stepping forward again gives the very same traces (training is deterministic: the
   past is kept as snapshots every 10 steps nearby and every 250 steps farther, and replayed).
-- **u** lists conditions such as `loss < 3.2`, `loss > 2x mean`, `p(cat) < 1%`, `grad cat`,
-  `m flips token_embedding[cat][0]`; a run pauses when one holds. NaN or infinity always
-  pause, before the update, naming where they appeared.
+  A go-to that a condition or NaN stops says so, naming both steps.
+- **u** lists conditions such as `loss < 3.2`, `mean < 3.5`, `loss > 2x mean`,
+  `p(cat) < 1%`, `grad cat`, `m flips token_embedding[cat][0]`; a run pauses when one holds.
+  To remove one: **u**, then **tab** to the list, **↑ ↓** to select it, and **delete** (or
+  **x**). NaN or infinity always pause, before the update, naming where they appeared.
 - **s** saves the whole run (resume with `microgpt --resume FILE`); **m** exports the model
-  in the tutorial's format.
+  in the tutorial's format. **q** with steps not saved asks first: **q** again or **y**.
 
 Every number is computed by this program's own scalar autograd engine, bit for bit as the
 tutorial's TypeScript program computes it.
@@ -57,6 +91,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
+            yield Static(Text(CLOSING, style="bold"), id="help-closing")
             yield Static(keys_table(self.listed), id="help-keys")
             yield Markdown(ABOUT)
 

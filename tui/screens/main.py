@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Tab, Tabs
 
 from core.training.stats import guess_loss
 from tui.run_view import RunView
 from tui.widgets.adam_inspector import AdamInspector
 from tui.widgets.distribution_chart import DistributionChart
 from tui.widgets.embedding_map import EmbeddingGradMap
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.predictions_table import PredictionsTable
 from tui.widgets.status_bar import NoteLine, StatusBar
@@ -30,7 +31,7 @@ PANELS = {
     "embeddings": "Embedding gradients",
     "adam": "Adam",
 }
-TOP_ROW_MIN = 14  # lines: enough for the distribution's ten bars
+TOP_ROW_MIN = 15  # lines: the distribution's head (two lines), ten bars and the target
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class MainScreen(Screen[None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
+    ALLOW_IN_MAXIMIZED_VIEW = "#status, #status-note, KeyBar"  # seen while enlarged
     AUTO_FOCUS = ""  # nothing: arrows select positions until a panel is focused (None would
     # mean the app's default, "*", which focused the first panel whenever a dialog closed)
 
@@ -94,7 +96,7 @@ class MainScreen(Screen[None]):
                 yield self._loss
                 yield self._embeddings
                 yield self._adam
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._tabs.can_focus = False  # its arrows would steal position selection
@@ -118,9 +120,10 @@ class MainScreen(Screen[None]):
         position = trace.positions[view.selected] if trace is not None else None
         context = " ".join(trace.words[: view.selected + 1]) if trace is not None else ""
         with self.app.batch_update():
-            # The top row is as tall as the sentence's predictions (header, rows, the mean).
+            # Wide, the top row is as tall as the sentence's predictions (header, rows, the
+            # mean); compact, the panel shown takes what there is (the style sheet's 1fr).
             rows = trace.n if trace is not None else 1
-            self._top_row.styles.height = max(TOP_ROW_MIN, rows + 5)
+            self._top_row.styles.height = None if self.compact else max(TOP_ROW_MIN, rows + 6)
             self._status.show(
                 view.status(activity.state, activity.goal, activity.note, activity.timings)
             )
@@ -151,6 +154,18 @@ class MainScreen(Screen[None]):
         else:
             self.set_focus(None)  # arrows select positions again
         self.call_after_refresh(self._show_again)  # at the size the panel has now
+
+    def toggle_enlarged(self) -> None:
+        """Enlarge the focused panel (or, with none focused, the current one) to the whole
+        screen, the status and keys still shown; again, or esc, puts it back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        panels = list(self._panels.values())
+        target = focused if focused in panels else self._panels[self.panel]
+        self.maximize(target, container=False)
+        self.call_after_refresh(self._show_again)  # at the size it has now
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._show_again)

@@ -51,7 +51,7 @@ class RunUntilScreen(ModalScreen[RunUntil]):
             yield Label(
                 "examples: " + " · ".join(EXAMPLES) + "\nenter adds a condition; "
                 "enter on an empty line runs until one holds (NaN or infinity "
-                "always pause) · delete removes the selected · esc closes",
+                "always pause) · to remove one: tab to the list, ↑ ↓, delete · esc closes",
                 id="until-help",
                 markup=False,
             )

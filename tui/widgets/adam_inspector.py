@@ -1,13 +1,13 @@
 """The Adam inspector: watched parameters followed through the optimizer, one line each,
-then every number of the selected one's update written out with the formula that made it.
+then the selected one's update and data before → after, and below them every number of
+its update written out with the formula that made it.
 
 Drawn with the Line API from a cache rebuilt only when the data, selection, size or
-styles change, so the app can call `show` several times a second while training runs.
+styles change; taller than its panel, it scrolls (the base class says how much is hidden).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -17,26 +17,26 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
 from core.training.optimizer import AdamEntry
 from tui.views import WatchRow
+from tui.widgets.adam_formulas import (
+    derivation,
+    signed,
+    sparklines,
+    summary,
+    wrap,
+    wrap_words,
+)
 from tui.widgets.line_widget import LineWidget
 
-MARK = "▶ "  # before the selected line, so the selection does not rest on colour alone
-NAME_MIN = 14  # cells kept for names however narrow the panel
-LABEL = 6  # cells of the detail block's labels ("update", "1−β1^t")
-BARS = "▁▂▃▄▅▆▇█"
-
-
-def signed(x: float) -> str:
-    return f"{x:+.3e}"
-
-
-def unsigned(x: float) -> str:  # for the learning rate and √v̂
-    return f"{x:.3e}"
+MARK = "▶"  # before the selected line, so the selection does not rest on colour alone
+FOLLOWS = "↻"  # before the watch that follows the sentence
+GUTTER = 2  # cells before each name: the selection mark and a space (3: and ↻)
+NAME_MIN = 12  # cells kept for names however narrow the panel ("L0.a.q[0][0]")
+WAITING = ("(after the next step)", "(after next step)")  # a row with no update yet
 
 
 def _arrow(before: float, after: float) -> str:
@@ -56,7 +56,7 @@ _M = _Column("m", 10, lambda e: signed(e.m))
 _V = _Column("v", 10, lambda e: signed(e.v))
 _UPDATE = _Column("update", 10, lambda e: signed(e.update))
 _SHOWN_IN_ORDER = (_DATA, _GRAD, _M, _V, _UPDATE)
-_KEPT_FIRST = (_M, _V, _GRAD, _UPDATE, _DATA)  # which columns stay when the panel narrows
+_KEPT_FIRST = (_M, _V, _GRAD, _UPDATE, _DATA)  # which columns stay (whole) as the panel narrows
 
 Spans = list[tuple[str, Style]]
 
@@ -70,6 +70,7 @@ class AdamInspector(LineWidget, can_focus=True):
         min-height: 4;
         & > .adam-inspector--header { color: $text-muted; text-style: bold; }
         & > .adam-inspector--title { color: $accent; text-style: bold; }
+        & > .adam-inspector--summary { text-style: bold; }
         & > .adam-inspector--muted { color: $text-muted; }
         & > .adam-inspector--selected {
             background: $block-cursor-blurred-background;
@@ -85,6 +86,7 @@ class AdamInspector(LineWidget, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "adam-inspector--header",
         "adam-inspector--title",
+        "adam-inspector--summary",
         "adam-inspector--muted",
         "adam-inspector--selected",
     }
@@ -114,9 +116,9 @@ class AdamInspector(LineWidget, can_focus=True):
         self._step: int | None = None
         self._cursor = 0
         self._selected: int | None = None  # flat index, which keeps the selection stable
-        self._top = 0  # first list row drawn when not all of them fit
+        self._wished: int | None = None  # flat index to select once its row arrives
+        self._reveal = False  # scroll the selection into view at the next build
         self._row_at_y: dict[int, int] = {}
-        self._shape: tuple[int, bool | None] = (0, None)  # rows, detail kind: what sets height
 
     @property
     def selected_index(self) -> int | None:
@@ -125,12 +127,27 @@ class AdamInspector(LineWidget, can_focus=True):
 
     def show(self, rows: Sequence[WatchRow], step: int | None) -> None:
         """Show these watched parameters; `step` is the 1-based step their entries are from."""
-        was_empty = not self._rows
-        self._rows, self._step = tuple(rows), step
-        where = [i for i, row in enumerate(self._rows) if row.index == self._selected]
-        self._select(where[0] if where else self._cursor)
-        if was_empty != (not self._rows):
+        rows = tuple(rows)
+        if rows == self._rows and step == self._step:
+            return  # the app calls this on every refresh: keep the learner's scrolling
+        was, cursor = self._rows, self._cursor
+        self._rows, self._step = rows, step
+        wanted = self._wished if self._wished is not None else self._selected
+        where = [i for i, row in enumerate(rows) if row.index == wanted]
+        if where and wanted == self._wished:
+            self._wished = None
+        new = where[0] if where else cursor
+        self._select(new, reveal=len(rows) != len(was) or new != cursor)
+        if (not was) != (not rows):
             self.refresh_bindings()  # x and enter depend on whether the list is empty
+
+    def select_parameter(self, index: int) -> None:
+        """Select the parameter with flat index `index` and bring it into view, now or,
+        if it is not in the list yet (a watch just added), when a `show` brings it."""
+        where = [i for i, row in enumerate(self._rows) if row.index == index]
+        self._wished = None if where else index
+        if where:
+            self._select(where[0])
 
     # ---- keys ----
 
@@ -142,9 +159,11 @@ class AdamInspector(LineWidget, can_focus=True):
         return True
 
     def action_cursor_up(self) -> None:
+        self._wished = None  # the learner's own choice wins over a pending one
         self._select(self._cursor - 1)
 
     def action_cursor_down(self) -> None:
+        self._wished = None
         self._select(self._cursor + 1)
 
     def action_remove_watch(self) -> None:
@@ -156,26 +175,21 @@ class AdamInspector(LineWidget, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is not None and offset.y in self._row_at_y:
-            self._select(self._row_at_y[offset.y])
+        if offset is None:
+            return
+        y = offset.y + round(self.scroll_offset.y)
+        if y in self._row_at_y:
+            self._wished = None
+            self._select(self._row_at_y[y])
 
-    def _select(self, cursor: int) -> None:
-        """Select row `cursor` (clamped) and repaint; relayout only if the height may change."""
+    def _select(self, cursor: int, *, reveal: bool = True) -> None:
+        """Select row `cursor` (clamped) and repaint, scrolling it into view if `reveal`."""
         self._cursor = max(0, min(cursor, len(self._rows) - 1))
         self._selected = self._rows[self._cursor].index if self._rows else None
-        shape = (len(self._rows), self._detail_kind())
-        self._invalidate(layout=shape != self._shape)
-        self._shape = shape
-
-    def _detail_kind(self) -> bool | None:
-        """What the detail block holds: None (no rows), an update (False) or a wait (True)."""
-        return self._rows[self._cursor].entry is None if self._rows else None
+        self._reveal = self._reveal or reveal
+        self._invalidate()
 
     # ---- drawing ----
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        detail = self._detail(width) if self._rows else []
-        return 1 + max(1, len(self._rows)) + len(detail)
 
     def _make_style(self, name: str) -> Style:
         """A component's colour and text style (alpha blended), without its background, so
@@ -186,173 +200,114 @@ class AdamInspector(LineWidget, can_focus=True):
         return Style(color=full.color, bold=full.bold, dim=full.dim, italic=full.italic)
 
     def _build(self, width: int, height: int) -> list[Strip]:
+        lines, shown = self._lines(width)  # narrower, from the base, when it scrolls
         base = self._style("")
+        selected = self.get_component_rich_style("adam-inspector--selected")
+        chosen = {y for y, i in self._row_at_y.items() if i == self._cursor}
+        strips = [
+            _strip(spans, width, selected if y in chosen else base) for y, spans in enumerate(lines)
+        ]
+        if self._reveal and height > 0:
+            self._reveal = False
+            self.keep_in_view(*shown)
+        return strips
+
+    def _lines(self, width: int) -> tuple[list[Spans], tuple[int, int]]:
+        """The content at `width`, and which lines must be in view for the selection: its
+        row to the end of its summary. Sets `_row_at_y`."""
+        self._row_at_y = {}
         caption = "Adam" if self._step is None else f"Adam · step {self._step}"
         if not self._rows:
-            self._row_at_y = {}
             hint = "no watched parameters: press w to add one"
-            return [
-                _strip([(caption, self._style("header"))], width, base),
-                _strip([(hint, self._style("muted"))], width, base),
-            ]
-        name_width, columns = _layout(width, [row.name for row in self._rows])
-        detail = self._detail(width)
-        shown = len(self._rows)
-        if 1 + shown + len(detail) > height:  # keep the detail in view; scroll the list
-            shown = min(shown, max(3, height - 1 - len(detail)))
-        self._top = max(min(self._top, self._cursor), self._cursor - shown + 1)
-        self._top = max(0, min(self._top, len(self._rows) - shown))
-        if shown < len(self._rows):  # say where in the list we are, dropping "Adam" if need be
-            where = f"{self._cursor + 1}/{len(self._rows)}"
-            caption = f"{caption} · {where}"
-            if cell_len(caption) > len(MARK) + name_width:
-                caption = caption.removeprefix("Adam · ")
-        header = _fit(caption, len(MARK) + name_width) + "".join(
-            " " + c.title.rjust(c.width) for c in columns
-        )
-        lines: list[Spans] = [[(header, self._style("header"))]]
-        self._row_at_y = {}
-        for i in range(self._top, self._top + shown):
-            self._row_at_y[len(lines)] = i
-            lines.append(self._row_line(self._rows[i], i == self._cursor, name_width, columns))
-        strips = [_strip(spans, width, base) for spans in lines]
-        selected = self.get_component_rich_style("adam-inspector--selected")
-        for y, i in self._row_at_y.items():
+            lines: list[Spans] = [[(caption, self._style("header"))]]
+            return lines + self._muted(wrap_words(hint, width)), (0, 1)
+        gutter = GUTTER + any(row.follows for row in self._rows)
+        name_width, columns = _layout(width, [row.name for row in self._rows], gutter)
+        if not any(row.entry for row in self._rows):
+            columns = []  # no numbers yet: no titles over empty columns, and names make
+            value = len(" = ") + len(signed(0.0))  # room for the value beside them
+            longest = max(cell_len(row.name) for row in self._rows)
+            name_width = max(NAME_MIN, min(longest, width - gutter - value))
+        room = gutter + name_width if columns else width
+        options = [caption] if self._step is None else [caption, f"step {self._step}"]
+        text = next((t for t in options if cell_len(t) <= room), "")  # a step number whole
+        header = text + " " * max(0, room - cell_len(text))
+        header += "".join(" " + c.title.rjust(c.width) for c in columns)
+        lines = [[(header, self._style("header"))]]
+        selected_y = 0
+        for i, row in enumerate(self._rows):
             if i == self._cursor:
-                strips[y] = _strip(lines[y], width, selected)
-        return strips + [_strip(spans, width, base) for spans in detail]
+                selected_y = len(lines)
+            follow = (FOLLOWS if row.follows else " ") if gutter > GUTTER else ""
+            marks = (MARK if i == self._cursor else " ") + follow + " "
+            for spans in self._row_lines(row, marks, name_width, columns, width):
+                self._row_at_y[len(lines)] = i
+                lines.append(spans)
+        detail, head = self._detail(width)
+        return lines + detail, (selected_y, len(lines) + head - 1)
 
-    def _row_line(
-        self, row: WatchRow, selected: bool, name_width: int, columns: list[_Column]
-    ) -> Spans:
+    def _row_lines(
+        self, row: WatchRow, marks: str, name_width: int, columns: list[_Column], width: int
+    ) -> list[Spans]:
+        """The row's line (two, if a value and its hint do not fit on one); `marks` go
+        before the name."""
         plain = Style()
-        spans: Spans = [(MARK if selected else " " * len(MARK), plain)]
-        spans.append((_fit(shorten(row.name, name_width), name_width), plain))
-        if row.entry is None:
-            value = "" if row.value is None else f" = {signed(row.value)}"
-            spans.append((f"{value}  (after the next step)", self._style("muted")))
-        else:
+        name = marks + _pad(shorten(row.name, name_width), name_width)
+        if row.entry is not None:
             entry = row.entry
-            spans += [(" " + c.cell(entry).rjust(c.width), plain) for c in columns]
-        return spans
+            return [
+                [(name, plain)] + [(" " + c.cell(entry).rjust(c.width), plain) for c in columns]
+            ]
+        lines = [[(name, plain)]]
+        if row.value is not None:
+            lines = _after(lines, f"= {signed(row.value)}", plain, width, gap=" ")
+        for hint in WAITING:  # the shorter hint where the longer one would wrap
+            if _fits(lines[-1], hint, width):
+                return _after(lines, hint, self._style("muted"), width)
+        return _after(lines, WAITING[0], self._style("muted"), width)
 
-    def _detail(self, width: int) -> list[Spans]:
-        """The selected parameter's update, one formula per item, wrapped to `width`."""
+    def _detail(self, width: int) -> tuple[list[Spans], int]:
+        """The selected parameter: its title, the update and data before → after, then every
+        number of the update with its formula, then m and v over the last steps; and how
+        many of these lines are its head (title and summary), to be kept in view."""
         row = self._rows[self._cursor]
-        title = f"── {row.name} "
-        title += "─" * max(0, width - cell_len(title))
-        lines: list[Spans] = [[(title, self._style("title"))]]
+        follow = FOLLOWS + " " if row.follows else ""
+        title = f"── {follow}{shorten(row.name, max(1, width - 5 - len(follow)))} "
+        lines: list[Spans] = [
+            [(title + "─" * max(0, width - cell_len(title)), self._style("title"))]
+        ]
         entry = row.entry
         if entry is None:
             if row.value is not None:
-                lines.append([(_fit("value", LABEL) + f" = {signed(row.value)}", Style())])
-            note = "(m, v and the update appear after the next step)"
-            return [*lines, [(note, self._style("muted"))]]
-        items = _formulas(entry, self._step)
-        out = [_wrap(label, pieces, width) for label, pieces in items]
-        bias1, bias2 = out[3], out[4]
-        if len(bias1) == len(bias2) == 1 and cell_len(bias1[0] + bias2[0]) + 3 <= width:
-            out[3:5] = [[bias1[0] + "   " + bias2[0]]]
-        plain = Style()
-        lines += [[(text, plain)] for item in out for text in item]
-        lines += [[(text, self._style("muted"))] for text in _sparklines(row, width)]
-        return lines
+                lines += self._plain(wrap("value", [f"= {signed(row.value)}"], width))
+            note = "m, v and the update appear after the next step"
+            return lines + self._muted(wrap_words(note, width)), len(lines)
+        lines += [[(text, self._style("summary"))] for text in summary(entry, width)]
+        head = len(lines)
+        lines += self._plain(derivation(entry, self._step, width))
+        return lines + self._muted(sparklines(row.m_history, row.v_history, width)), head
+
+    def _plain(self, texts: list[str]) -> list[Spans]:
+        return [[(text, Style())] for text in texts]
+
+    def _muted(self, texts: list[str]) -> list[Spans]:
+        return [[(text, self._style("muted"))] for text in texts]
 
 
-def _formulas(e: AdamEntry, step: int | None) -> list[tuple[str, list[str]]]:
-    """(label, pieces) for each number of the update; pieces wrap as whole units."""
-    b1, b2 = e.beta1, e.beta2  # the run's, which the entry carries
-    eps = f"{e.eps:g}".replace("e-0", "e-")  # 1e-8, as the tutorial writes it
-    t = str(step) if step is not None else "t"
-    return [
-        ("grad", [f"= {signed(e.grad)}"]),
-        (
-            "m",
-            [
-                f"= {b1:g}·m_prev + {1 - b1:g}·grad",
-                f"= {b1:g}·({signed(e.m_before)}) + {1 - b1:g}·({signed(e.grad)})",
-                f"= {signed(e.m)}",
-            ],
-        ),
-        (
-            "v",
-            [
-                f"= {b2:g}·v_prev + {1 - b2:g}·grad²",
-                f"= {b2:g}·({signed(e.v_before)}) + {1 - b2:g}·({signed(e.grad)})²",
-                f"= {signed(e.v)}",
-            ],
-        ),
-        ("1−β1^t", [f"= 1−{b1:g}^{t}", f"= {e.bias1:.6g}"]),
-        ("1−β2^t", [f"= 1−{b2:g}^{t}", f"= {e.bias2:.6g}"]),
-        ("m̂", ["= m / (1−β1^t)", f"= {signed(e.m)} / {e.bias1:.6g}", f"= {signed(e.m_hat)}"]),
-        ("v̂", ["= v / (1−β2^t)", f"= {signed(e.v)} / {e.bias2:.6g}", f"= {signed(e.v_hat)}"]),
-        ("lr_t", [f"= {unsigned(e.lr)}"]),
-        (
-            "update",
-            [
-                f"= lr_t·m̂ / (√v̂ + {eps})",
-                f"= {unsigned(e.lr)}·({signed(e.m_hat)}) / "
-                f"({unsigned(math.sqrt(max(e.v_hat, 0.0)))} + {eps})",
-                f"= {signed(e.update)}",
-            ],
-        ),
-        ("data", [f"{signed(e.data_before)} → {signed(e.data_after)}", "(before − update)"]),
-    ]
+def _fits(line: Spans, text: str, width: int, gap: str = "  ") -> bool:
+    return sum(cell_len(t) for t, _ in line) + len(gap) + cell_len(text) <= width
 
 
-def _wrap(label: str, pieces: list[str], width: int) -> list[str]:
-    """`label  piece piece ...`, starting a new indented line where a piece would not fit."""
-    indent = " " * (LABEL + 1)
-    lines = [_fit(label, LABEL)]
-    for piece in pieces:
-        first, *rest = piece.split(" ") if cell_len(indent + piece) > width else [piece]
-        if len(lines) == 1 and cell_len(lines[0]) == LABEL:
-            lines[0] += " " + first
-        elif rest:  # too long even alone: start it on a line of its own, break between words
-            lines.append(indent + first)
-        else:
-            _add(lines, first, width, indent)
-        for word in rest:
-            _add(lines, word, width, indent)
-    return lines
+def _after(lines: list[Spans], text: str, style: Style, width: int, gap: str = "  ") -> list[Spans]:
+    """`text` after the last line, or on a line of its own under the name if it won't fit."""
+    if _fits(lines[-1], text, width, gap):
+        return [*lines[:-1], [*lines[-1], (gap + text, style)]]
+    return [*lines, [(" " * (GUTTER + 2) + text, style)]]  # indented under the name
 
 
-def _add(lines: list[str], text: str, width: int, indent: str) -> None:
-    if cell_len(lines[-1]) + 1 + cell_len(text) <= width:
-        lines[-1] += " " + text
-    else:
-        lines.append(indent + text)
-
-
-def _sparklines(row: WatchRow, width: int) -> list[str]:
-    """m and v over the last steps: m on a scale from −max|m| (▁) to +max|m| (█), so bars
-    above the middle are positive; v from 0 (▁) to its max (█)."""
-    if not row.m_history and not row.v_history:
-        return []
-    m_top = max((abs(x) for x in row.m_history if math.isfinite(x)), default=0.0)
-    v_top = max((x for x in row.v_history if math.isfinite(x)), default=0.0)
-    m_tail, v_tail = f" ±{m_top:.1e}", f" ≤{v_top:.1e}"
-    room = max(1, width - 2 - max(len(m_tail), len(v_tail)))
-    m_bars = _bars(row.m_history[-room:], lambda x: (x / m_top + 1) / 2 if m_top else 0.5)
-    v_bars = _bars(row.v_history[-room:], lambda x: x / v_top if v_top else 0.0)
-    m_line, v_line = f"m {m_bars}{m_tail}", f"v {v_bars}{v_tail}"
-    if cell_len(m_line) + 3 + cell_len(v_line) <= width:
-        return [f"{m_line}   {v_line}"]
-    return [m_line, v_line]
-
-
-def _bars(values: Sequence[float], level: Callable[[float], float]) -> str:
-    """One block per value; `level` maps a value to 0..1."""
-    out = []
-    for x in values:
-        f = level(x) if math.isfinite(x) else 0.0
-        out.append(BARS[max(0, min(len(BARS) - 1, int(f * len(BARS))))])
-    return "".join(out)
-
-
-def _layout(width: int, names: list[str]) -> tuple[int, list[_Column]]:
+def _layout(width: int, names: list[str], gutter: int) -> tuple[int, list[_Column]]:
     """How wide the names are and which number columns fit beside them."""
-    room = width - len(MARK) - NAME_MIN
+    room = width - gutter - NAME_MIN
     kept = []
     for column in _KEPT_FIRST:
         if column.width + 1 <= room:
@@ -361,7 +316,7 @@ def _layout(width: int, names: list[str]) -> tuple[int, list[_Column]]:
     columns = [c for c in _SHOWN_IN_ORDER if c in kept]
     longest = max(cell_len(name) for name in names)
     numbers = sum(c.width + 1 for c in columns)
-    return max(NAME_MIN, min(longest, width - len(MARK) - numbers)), columns
+    return max(NAME_MIN, min(longest, width - gutter - numbers)), columns
 
 
 # Shorter spellings of matrix names, tried in turn until a name fits its column.
@@ -386,15 +341,18 @@ def shorten(name: str, width: int) -> str:
         if cell_len(matrix + where) <= width:
             return matrix + where
     if cell_len(where) + 2 <= width:
-        return matrix[: width - cell_len(where) - 1] + "…" + where
-    return (matrix + where)[: width - 1] + "…"
+        return _cut(matrix, width - cell_len(where) - 1) + "…" + where
+    return _cut(matrix + where, width - 1) + "…"
 
 
-def _fit(text: str, width: int) -> str:
-    """`text` padded or cut to exactly `width` cells."""
-    if cell_len(text) > width:
-        text = text[: max(0, width - 1)] + "…"
-    return text + " " * (width - cell_len(text))
+def _cut(text: str, width: int) -> str:
+    """The first `width` characters of `text`, less any digits, points or brackets they
+    end on: an ellipsis never touches a number."""
+    return text[:width].rstrip("0123456789.[]")
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - cell_len(text))
 
 
 def _strip(spans: Spans, width: int, base: Style) -> Strip:

@@ -10,10 +10,13 @@ from core.training.trace import PositionTrace
 from tui.format import percent
 
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
+CONTEXT_WORDS = 6  # of the context named above the bars
 
 
 class DistributionChart(Static):
     """Bars of p(next word) at one position."""
+
+    ALLOW_MAXIMIZE = True  # z enlarges it, though it takes no keys of its own
 
     def show(self, position: PositionTrace | None, context: str) -> None:
         width = max(20, (self.size.width or 50) - 2)
@@ -26,10 +29,10 @@ def render_distribution(p: PositionTrace | None, context: str, width: int) -> Te
     label_width = max(4, min(12, max(len(g.word) for g in p.top)))
     bar_width = max(4, width - label_width - 10)
     top = p.top[0].prob if p.top else 1.0
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"after “{context}” the target is ", style="dim")
-    text.append(p.target_word, style="bold green")
-    text.append(f" (rank {p.rank:,}, {percent(p.prob)})\n", style="dim")
+    head = Text(f"after “{_tail(context, CONTEXT_WORDS)}” the target is ", style="dim")
+    head.append(f"“{p.target_word}”", style="bold green")
+    head.append(f" (rank {p.rank:,}, {percent(p.prob)})", style="dim")
+    text = Text(no_wrap=True, overflow="crop")
     for guess in p.top:
         is_target = guess.token == p.target_token
         mark = "▶" if is_target else " "
@@ -42,7 +45,13 @@ def render_distribution(p: PositionTrace | None, context: str, width: int) -> Te
         text.append(f"rank {p.rank:,}: {percent(p.prob)}", style="bold green")
     else:
         text.rstrip()
-    return text
+    return Text("\n").join([head, text])  # the head wraps between words; bars never do
+
+
+def _tail(context: str, words: int) -> str:
+    """The last `words` words of the context: the nearest matter most to the next word."""
+    parts = context.split(" ")
+    return context if len(parts) <= words else "… " + " ".join(parts[-words:])
 
 
 def _bar(fraction: float, width: int) -> str:

@@ -1,5 +1,7 @@
 """The embedding gradient map: one cell per token-embedding row, plus the position rows,
-showing which got a gradient this step (gradient sparsity), or how often so far."""
+showing which got a gradient this step (gradient sparsity), or how often so far. Everything
+it says is built in full and scrolls; the row detail stays in view while the map is
+focused."""
 
 from __future__ import annotations
 
@@ -8,19 +10,18 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
-from rich.cells import cell_len
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.strip import Strip
 
 from core.training.trace import RowState, StepTrace
+from tui.widgets import embedding_texts as texts
+from tui.widgets.embedding_texts import LEVELS, Pieces
 from tui.widgets.line_widget import LineWidget
 
 Mode = Literal["step", "cumulative"]
-Pieces = list[tuple[str, str]]  # (text, space-separated style names)
 HINT = "no steps yet: press space"
-LEVELS = "░▒▓█"  # weakest to strongest
 # A cell's code: 0-2 the RowState of a row without a gradient, 3-6 a gradient's relative
 # norm (GRADIENT + level), 7-10 a hit-count level (HITS + level - 1).
 NEVER, RESTING, MOMENTUM, GRADIENT = RowState  # 0-3, in value order
@@ -30,7 +31,6 @@ CLASSES = ("never", "resting", "momentum", *["gradient"] * 4, "hit1", "hit2", "h
 PREFIX = "embedding-grad-map--"
 MOVE = Binding.Group("Move")  # one footer entry for the four arrows
 HIT_EDGES = (1, 2, 10, 100)  # the fewest hits of each level
-HIT_RANGES = ("1", "2–9", "10–99", "100+")
 
 
 def levels(values: np.ndarray, top: float) -> np.ndarray:
@@ -44,23 +44,6 @@ def hit_levels(hits: np.ndarray) -> np.ndarray:
     return np.searchsorted(HIT_EDGES, hits, side="right")
 
 
-def fit(items: Sequence[str], width: int) -> str:
-    """As many items as fit in `width` cells, then "+N more"."""
-    for shown in range(len(items), 0, -1):
-        more = f" · +{len(items) - shown} more" if shown < len(items) else ""
-        text = " · ".join(items[:shown]) + more
-        if cell_len(text) <= width:
-            return text
-    return f"+{len(items)} more" if items else ""
-
-
-def first_fitting(candidates: Sequence[Pieces], width: int) -> Pieces:
-    for pieces in candidates:
-        if sum(cell_len(text) for text, _ in pieces) <= width:
-            return pieces
-    return candidates[-1]
-
-
 @dataclass(frozen=True)
 class Layout:
     columns: int  # token cells per grid line
@@ -69,7 +52,7 @@ class Layout:
 
 
 class EmbeddingGradMap(LineWidget, can_focus=True):
-    """Token- and position-embedding rows: a gradient this step, or hits so far."""
+    """Token- and position-embedding rows: a gradient this step, or in how many steps."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "move(-1, 0)", "Cell", group=MOVE),
@@ -78,10 +61,13 @@ class EmbeddingGradMap(LineWidget, can_focus=True):
         Binding("down", "move(0, 1)", "Line", group=MOVE),
     ]
     HELP = """\
-One cell per token-embedding row. **This step**: `░▒▓█` got a gradient (norm relative to
-the largest); `•` got none yet moved, carried by Adam's momentum (the tutorial's text says
-such rows "are not updated"; its code moves them); `·` never touched. **All steps**:
-in how many steps each row got a gradient, on a log scale. `pos`: the position rows.
+One cell per token-embedding row, ids in reading order (BOS last). **This step**: `░▒▓█`
+got a gradient (norm relative to the largest); `•` got none yet moved, carried by Adam's
+momentum (the tutorial's text says such rows "are not updated"; its code moves them); `∘`
+resting: had a gradient before, but its momentum has run out; `·` never touched. **All
+steps**: in how many steps each row got a gradient, on a log scale. `pos`: the position
+rows. The arrows move the cursor; the lines under the grid (`▸`) describe its row, and
+stay in view while the map is focused.
 """
     COMPONENT_CLASSES: ClassVar[set[str]] = {PREFIX + c for c in {*CLASSES, "cursor", "label"}}
     DEFAULT_CSS = """
@@ -125,6 +111,12 @@ in how many steps each row got a gradient, on a log scale. `pos`: the position r
         self._words: tuple[str, ...] = ()
         self._block_size = 16
         self._trace: StepTrace | None = None
+        self._detail_at = 0  # the content line where the cursor's detail starts
+        self._detail_strips: list[Strip] = []
+        self._cursor_line = 0  # the content line of the cursor's cell
+        self._columns = 1  # cells per grid line, as last built (beside a scrollbar or not)
+        self._followed: tuple[int, int, int, bool] | None = None  # cursor, size, focus
+        self._follow_pending = False
 
     def set_vocabulary(self, words: Sequence[str], block_size: int) -> None:
         """Labels of token ids 0..V-2 (id V-1 is BOS), and the number of positions."""
@@ -163,7 +155,7 @@ in how many steps each row got a gradient, on a log scale. `pos`: the position r
 
     def action_move(self, dx: int, dy: int) -> None:
         """By cells, wrapping through the ids; by lines, wrapping from bottom to top."""
-        size, columns = self.vocab_size, self._plan(*self.size).columns
+        size, columns = self.vocab_size, self._columns
         if dx:
             self.cursor = (self.cursor + dx) % size
             return
@@ -178,44 +170,84 @@ in how many steps each row got a gradient, on a log scale. `pos`: the position r
             style += self.get_component_rich_style(PREFIX + part, partial=i > 0)
         return style
 
-    def _plan(self, width: int, height: int) -> Layout:
+    def _plan(self, width: int) -> Layout:
         """Grid width, and where the position entries go: beside the grid if they fit."""
         size, block = self.vocab_size, self._block_size
         for per_line in (2, 4, 8, 16):
             columns = width - 4 * per_line  # a gap, then entries like "15█" a space apart
             lines = -(-size // max(columns, 1))
-            room = min(lines, height - 2)  # the counts and details lines always show
-            if columns >= 30 and room >= 1 + -(-block // per_line):
+            if columns >= 30 and lines >= 1 + -(-block // per_line):
                 return Layout(columns, lines, per_line)
         return Layout(max(width, 1), -(-size // max(width, 1)), 0)
 
     def _build(self, width: int, height: int) -> list[Strip]:
-        trace, layout = self._trace, self._plan(width, height)
+        """Counts and words, the legend, the grid (positions beside or below), the cursor's
+        detail, then what the grid is: all of it, scrolled by the base when too tall."""
+        trace, layout = self._trace, self._plan(width)
+        self._detail_strips, self._columns = [], layout.columns
         if trace is None:
+            self._follow_pending = False
             hint = [(" " * max(0, (width - len(HINT)) // 2) + HINT, "label")]
             return [Strip.blank(width, self._style(""))] * (height // 2) + [self._line(hint, width)]
-        head = (
-            self._step_texts(trace, width) if self.mode == "step" else self._hit_texts(trace, width)
-        )
-        tail = [head.pop(), self._details(trace, width)]
+        cumulative = self.mode == "cumulative"
+        head = self._hit_texts(trace, width) if cumulative else self._step_texts(trace, width)
         beside = layout.pos_per_line > 0
         positions = self._position_lines(trace, layout.pos_per_line or (width - 3) // 4, beside)
-        below = [] if beside else positions
-        # Too short for everything: drop the legend, then the listing, then scroll the grid.
-        for group, drop in ((tail, 0), (head, 1)):
-            if height - len(head) - len(tail) - len(below) < layout.lines:
-                del group[drop]
-        visible = max(1, min(layout.lines, height - len(head) - len(tail) - len(below)))
-        top = min(max(0, self.cursor // layout.columns - visible // 2), layout.lines - visible)
         codes = self._codes(trace)
         grid = [
-            self._grid_line(codes, (top + n) * layout.columns, layout.columns)
-            for n in range(visible)
+            self._grid_line(codes, n * layout.columns, layout.columns) for n in range(layout.lines)
         ]
         if beside:
             for line, extra in zip(grid, positions):
                 line += [(" " * (layout.columns - sum(len(t) for t, _ in line) + 1), ""), *extra]
-        return [self._line(pieces, width) for pieces in head + grid + below + tail]
+        below = [] if beside else positions
+        detail = texts.wrap([[(f, "")] for f in self._detail_fields(trace)], width)
+        notes = [
+            line
+            for fields in texts.notes(self.vocab_size, self._block_size, cumulative)
+            for line in texts.wrap([[(f, "label")] for f in fields], width)
+        ]
+        lines = [self._line(p, width) for p in head + grid + below + detail + notes]
+        self._detail_at = len(head) + len(grid) + len(below)
+        self._detail_strips = lines[self._detail_at : self._detail_at + len(detail)]
+        self._cursor_line = len(head) + self.cursor // layout.columns
+        self._follow_cursor()
+        return lines
+
+    def _follow_cursor(self) -> None:
+        """When the cursor, the size or the focus changed, the cursor's grid line is to be
+        brought into view once these lines are in place (a new step alone leaves the
+        learner's scrolling as it was)."""
+        key = (self.cursor, self.size.width, self.size.height, self.has_focus)
+        if key != self._followed:
+            self._followed = key
+            self._follow_pending = True
+
+    def render_line(self, y: int) -> Strip:
+        """The content's line `y`, except while focused: the cursor's detail then covers the
+        bottom (or top) lines when its own place is scrolled out of view. The count of
+        hidden lines in the border stays exact: as many lines hide under it as it brings
+        into view."""
+        strip = super().render_line(y)  # builds the lines if need be
+        if self._follow_pending:  # scroll before this repaint draws any line
+            first = self._cursor_line  # with room under it for the pinned detail
+            last = first + (len(self._detail_strips) if self.has_focus else 0)
+            before = round(self.scroll_offset.y)
+            self.keep_in_view(first, last)
+            # Until the scrollbar is laid out the view cannot move: try at the next repaint.
+            top = round(self.scroll_offset.y)
+            self._follow_pending = not top <= first <= top + self.size.height - 1
+            if top != before:  # the border's count, changed mid-repaint, shows at the next
+                self.call_after_refresh(self.refresh)
+            strip = super().render_line(y)
+        shown, height = self._detail_strips, self.size.height
+        if not shown or not self.has_focus:
+            return strip
+        count = min(len(shown), height)
+        at = min(max(self._detail_at - round(self.scroll_offset.y), 0), height - count)
+        if at <= y < at + count:  # built maybe a scrollbar narrower: pad to the full width
+            return shown[y - at].extend_cell_length(self.size.width, self._style(""))
+        return strip
 
     def _codes(self, trace: StepTrace) -> np.ndarray:
         """The code of every token cell in the current mode."""
@@ -263,63 +295,33 @@ in how many steps each row got a gradient, on a log scale. `pos`: the position r
         return lines
 
     def _step_texts(self, trace: StepTrace, width: int) -> list[Pieces]:
-        """Step mode: the counts line, the words that got a gradient, and the legend."""
-        size = self.vocab_size
-        by_momentum, never = trace.rows_in(MOMENTUM), trace.rows_in(NEVER)
-        rest = trace.rows_in(RESTING)  # got one before, and m has run out
-        rest_text = f" · {rest} resting" if rest else ""
-        got = f"{trace.rows_in(GRADIENT)} of {size} rows got a gradient"
-        counts = [
-            f"{got} · {by_momentum} moved by momentum alone · {never} never touched{rest_text}",
-            f"{got} · {by_momentum} by momentum · {never} never{rest_text}",
-            got,
-        ]
+        """Step mode: how many rows got a gradient and which (in sentence order, with their
+        ids), how many moved without one or never, and the legend."""
+        got, *others = texts.step_counts(
+            trace.rows_in(GRADIENT), self.vocab_size, trace.rows_in(MOMENTUM),
+            trace.rows_in(NEVER), trace.rows_in(RESTING),
+        )  # fmt: skip
         rows = {r.row for r in trace.token_rows}
         in_order = dict.fromkeys(t for t in trace.tokens if t in rows)  # sentence order
-        listing = fit([f"{self.label(r)} {r}" for r in in_order], width)
-        legends = [
-            [(LEVELS, "gradient"), (" gradient (by norm)  ", ""), ("•", "momentum"),
-             (" no gradient, moved by momentum  ", ""), ("·", "never"), (" never touched", "")],
-            [(LEVELS, "gradient"), (" gradient  ", ""), ("•", "momentum"),
-             (" momentum only  ", ""), ("·", "never"), (" never", "")],
-            [(LEVELS, "gradient"), (" grad ", ""), ("•", "momentum"), (" momentum ", ""),
-             ("·", "never"), (" never", "")],
-        ]  # fmt: skip
-        return [
-            first_fitting([[(c, "")] for c in counts], width),
-            [(listing, "label")],
-            first_fitting(legends, width),
-        ]
+        words = texts.listing(f"{got}: ", [f"{self.label(r)} {r}" for r in in_order], width)
+        counts = texts.wrap([[(text, "")] for text in others], width)
+        return words + counts + texts.wrap(texts.step_legend(), width, sep="  ", hang=False)
 
     def _hit_texts(self, trace: StepTrace, width: int) -> list[Pieces]:
-        """Cumulative mode: the counts line, the most hit words, and the hit ranges."""
+        """Cumulative mode: the counts, the words most often with a gradient, the shades."""
         size, hits = self.vocab_size, np.asarray(trace.token_row_hits)
         hit, never = int((hits > 0).sum()), int((hits == 0).sum())
-        counts = [f"{hit} of {size} rows got a gradient in some step · {never} never did",
-                  f"{hit} of {size} rows ever got a gradient · {never} never",
-                  f"{hit} of {size} ever got a gradient"]  # fmt: skip
+        counts = [f"{hit} of {size} rows ever got a gradient", f"{never} never did"]
         order = np.argsort(-hits, kind="stable")[:hit].tolist()
-        listing = fit([f"{self.label(r)} {hits[r]}" for r in order], width - 10)
-        legend: Pieces = [("hits ", "label"), ("·", "never"), (" 0", "")]
-        for level, span in enumerate(HIT_RANGES, 1):
-            legend += [("  ", ""), (LEVELS[level - 1], f"hit{level}"), (f" {span}", "")]
-        return [
-            first_fitting([[(c, "")] for c in counts], width),
-            [("most hit: ", "label"), (listing, "")],
-            legend,
-        ]
+        items = [f"{self.label(r)} ×{hits[r]}" for r in order]  # ×: steps, not an id
+        return (
+            texts.wrap([[(text, "")] for text in counts], width)
+            + texts.listing("most often with a gradient: ", items, width)
+            + texts.wrap(texts.hit_legend(), width, sep="  ", hang=False)
+        )
 
-    def _details(self, trace: StepTrace, width: int) -> Pieces:
-        """The cell under the cursor: word, id, this step's gradient, moved, hits so far."""
+    def _detail_fields(self, trace: StepTrace) -> list[str]:
         row = self.cursor
         norm = next((r.norm for r in trace.token_rows if r.row == row), None)
-        moved = row in trace.token_rows_moved
         hits = trace.token_row_hits[row] if row < len(trace.token_row_hits) else 0
-        word = f"▸ {self.label(row)} (id {row})"
-        grad = "no gradient" if norm is None else f"gradient norm {norm:.3g}"
-        how = ("moved" if norm is not None else "moved by momentum") if moved else "not moved"
-        long = f"{hits} step{'' if hits == 1 else 's'} with a gradient"
-        short = f"{hits} hit{'' if hits == 1 else 's'}"
-        lines = [" · ".join(parts) for parts in ([word, grad, how, long], [word, grad, how, short])]
-        lines.append(" · ".join([word, grad.replace("gradient norm", "grad"), short]))
-        return first_fitting([[(line, "")] for line in lines], width)
+        return texts.detail(self.label(row), row, norm, row in trace.token_rows_moved, hits)

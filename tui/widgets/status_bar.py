@@ -1,9 +1,13 @@
 """StatusBar: where training stands (step, sentence, learning rate, loss) and what the
-debugger is doing (paused, running, going to a step)."""
+debugger is doing (paused, running, going to a step). Its fields wrap whole, never cut."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.views import StatusView
@@ -15,49 +19,113 @@ _STATE_MARK = {
     "stepping": "▶ stepping",
     "going": "⏩ going to step",
 }
+SEPARATOR = " · "
 
 
-class StatusBar(Static):
-    """Two lines: the shown step's figures, then the debugger's state (the reason for a
-    pause goes to the NoteLine below)."""
+@dataclass(frozen=True)
+class Field:
+    """A unit of the status that is never split across lines."""
+
+    text: Text
+    joiner: str = SEPARATOR
+    """Put before it when it follows another field on the same line (dropped at a wrap)."""
+
+
+def figure_fields(v: StatusView) -> list[Field]:
+    """The shown step's figures: step, sentence, learning rate, loss, running mean."""
+    step = Text.assemble((f"step {v.step:,}", "bold"), f" of {v.num_steps:,}")
+    fields = [Field(step)]
+    if v.sentence_index is not None:
+        fields.append(Field(Text(f"sentence {v.sentence_index + 1:,} of {v.num_sentences:,}")))
+    if v.lr is not None:
+        fields.append(Field(Text(f"lr {v.lr:.6g}")))
+    if v.loss is not None:
+        fields.append(Field(Text.assemble("loss ", (f"{v.loss:.4f}", "bold"))))
+    if v.mean_loss is not None:
+        window = "last step" if v.mean_window == 1 else f"last {v.mean_window:,} steps"
+        fields.append(Field(Text(f"mean {v.mean_loss:.4f} ({window})")))
+    return fields
+
+
+def state_fields(v: StatusView) -> list[Field]:
+    """What the debugger is doing: its state, a go-to's progress, timings, graph size, and
+    the run-until conditions (any one pauses the run, hence "or")."""
+    state = _STATE_MARK.get(v.state, v.state)
+    heading = v.state in ("going", "rewinding") and v.goal is not None
+    if heading:
+        state += f" {v.goal:,}"
+    fields = [Field(Text(state, style="bold reverse" if v.state != "paused" else "bold"))]
+    if heading and v.goal is not None:
+        done = max(0, min(v.step, v.goal))
+        fields.append(Field(Text(_bar(done, v.goal)), joiner=" "))
+        fields.append(Field(Text("(esc cancels)"), joiner=" "))
+    if v.ms_per_step is not None:
+        fields.append(Field(Text(f"{v.ms_per_step:.1f} ms/step")))
+    if v.nodes is not None and v.reference_nodes is not None:
+        graph = f"graph {v.nodes:,} nodes ({v.reference_nodes:,} primitive ops)"
+        fields.append(Field(Text(graph, style="dim")))
+    for n, condition in enumerate(v.conditions):
+        if n == 0:
+            fields.append(Field(Text(f"until: {condition}", style="cyan")))
+        else:
+            fields.append(Field(Text(f"or {condition}", style="cyan"), joiner=" "))
+    return fields
+
+
+def fill(fields: list[Field], width: int) -> list[Text]:
+    """Fields put on lines greedily: a field that does not fit beside the previous one starts
+    a new line (a field wider than `width` gets a line of its own)."""
+    lines: list[Text] = []
+    for field in fields:
+        if lines and lines[-1].cell_len + len(field.joiner) + field.text.cell_len <= width:
+            lines[-1].append(field.joiner)
+            lines[-1].append_text(field.text)
+        else:
+            lines.append(Text())  # not the field itself: its style would cover the line
+            lines[-1].append_text(field.text)
+    return lines
+
+
+def status_lines(v: StatusView, width: int) -> list[Text]:
+    """The status at `width` columns: the figures' lines, then the state's."""
+    return fill(figure_fields(v), width) + fill(state_fields(v), width)
+
+
+class StatusBar(Widget):
+    """The figures, then the debugger's state, each on as many lines as the width needs
+    (`height: auto`); the reason for a pause goes to the NoteLine below."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.view: StatusView | None = None
 
     def show(self, view: StatusView) -> None:
-        self.update(render_status(view), layout=False)
+        lines_before = self._height(self.content_size.width)
+        self.view = view
+        # A new layout only when the height changes: it is repainted several times a second.
+        self.refresh(layout=self._height(self.content_size.width) != lines_before)
 
+    def render(self) -> Text:
+        return self._text(self.content_size.width)
 
-def render_status(v: StatusView) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"step {v.step:,}", style="bold")
-    text.append(f" of {v.num_steps:,}")
-    if v.sentence_index is not None:
-        text.append(f"  ·  sentence {v.sentence_index + 1:,} of {v.num_sentences:,}")
-    if v.lr is not None:
-        text.append(f"  ·  lr {v.lr:.6g}")
-    if v.loss is not None:
-        text.append("  ·  loss ")
-        text.append(f"{v.loss:.4f}", style="bold")
-    if v.mean_loss is not None:
-        text.append(f"  ·  mean {v.mean_loss:.4f} (last {v.mean_window})")
-    text.append("\n")
-    state = _STATE_MARK.get(v.state, v.state)
-    text.append(state, style="bold reverse" if v.state != "paused" else "bold")
-    if v.state in ("going", "rewinding") and v.goal is not None:
-        done = max(0, min(v.step, v.goal))
-        text.append(f" {v.goal:,}  {_bar(done, v.goal)}  (esc cancels)")
-    if v.ms_per_step is not None:
-        text.append(f"  ·  {v.ms_per_step:.1f} ms/step")
-    if v.nodes is not None and v.reference_nodes is not None:
-        text.append(
-            f"  ·  graph {v.nodes:,} nodes ({v.reference_nodes:,} primitive ops)", style="dim"
-        )
-    if v.conditions:
-        text.append("  ·  until: " + " · ".join(v.conditions), style="cyan")
-    return text
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self._height(width)
+
+    def _text(self, width: int) -> Text:
+        if self.view is None or width <= 0:
+            return Text()
+        return Text("\n").join(status_lines(self.view, width))
+
+    def _height(self, width: int) -> int:
+        if self.view is None or width <= 0:
+            return 1
+        # Wrapped again only if a single field is wider than the widget.
+        return max(1, len(self._text(width).wrap(self.app.console, width)))
 
 
 class NoteLine(Static):
     """Why the debugger paused or refused, under the status bar while there is a reason:
-    on lines of its own, wrapped, never cut (the status bar's lines are)."""
+    on lines of its own, wrapped, never cut."""
 
     def show(self, note: str) -> None:
         self.display = bool(note)

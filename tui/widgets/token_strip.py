@@ -41,7 +41,10 @@ def render_tokens(
     cells = []
     for i, (token, word) in enumerate(zip(trace.tokens, trace.words)):
         cells.append((i, word, str(token), max(len(word), len(str(token))) + 2))
-    lines = Text(no_wrap=True, overflow="ellipsis")
+    lines = Text(no_wrap=True, overflow="crop")
+    if compact and LABEL_WIDTH + sum(cell[3] for cell in cells) > width:
+        _append_window(lines, cells, trace, selected, width)
+        return _with_cut_note(lines, trace)
     row: list[tuple[int, str, str, int]] = []
     used = LABEL_WIDTH
     for cell in cells:
@@ -51,6 +54,10 @@ def render_tokens(
         row.append(cell)
         used += cell[3]
     _append_rows(lines, row, trace, selected, compact)
+    return _with_cut_note(lines, trace)
+
+
+def _with_cut_note(lines: Text, trace: StepTrace) -> Text:
     if trace.truncated:
         lines.append(
             f"✂ cut: the sentence has {len(trace.tokens) - 1} predictions; "
@@ -59,6 +66,39 @@ def render_tokens(
             style="yellow",
         )
     return lines
+
+
+def _append_window(
+    out: Text, cells: list[tuple[int, str, str, int]], trace: StepTrace, selected: int, width: int
+) -> None:
+    """Compact: one row of cells around the selected input and its target, with marks
+    saying how many tokens are off each side (← → moves the selection, and the window)."""
+    first = last = min(selected + 1, len(cells) - 1)
+    first = min(first, selected)
+
+    def used(a: int, b: int) -> int:
+        marks = (4 if a > 0 else 0) + (4 if b < len(cells) - 1 else 0)  # "‹12 " and " 12›"
+        return LABEL_WIDTH + marks + sum(cell[3] for cell in cells[a : b + 1])
+
+    while True:  # grow to the right first (what comes next), then to the left
+        if last + 1 < len(cells) and used(first, last + 1) <= width:
+            last += 1
+        elif first > 0 and used(first - 1, last) <= width:
+            first -= 1
+        else:
+            break
+    row = cells[first : last + 1]
+    before, after = first, len(cells) - 1 - last
+    for label, field in (("", 1), ("id", 2)):
+        out.append(f"{label:<{LABEL_WIDTH}}", style="dim")
+        out.append(f"‹{before:<2} " if before and field == 1 else "    " if before else "", "dim")
+        for i, _, _, cell_width in row:
+            text = cells[i][field]
+            out.append(f"{text:^{cell_width}}", style=_style(i, field, trace, selected))
+        if after and field == 1:
+            out.append(f" {after:>2}›", "dim")
+        if field == 1:
+            out.append("\n")
 
 
 def _append_rows(
