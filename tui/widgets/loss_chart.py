@@ -1,12 +1,14 @@
-"""The loss chart: every step's loss as braille dots, its running mean (the last
-`MEAN_WINDOW` steps), and the random-guess line ln(vocab) where an untrained model starts."""
+"""The loss chart: each step's loss (as braille dots while there are few steps per column,
+as a band of where most of them fall once there are many), the running mean over the last
+`MEAN_WINDOW` steps, the random-guess line ln(vocab) where an untrained model starts, and
+the last step's loss."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import groupby, pairwise, product
 from typing import ClassVar
 
 import numpy as np
@@ -18,10 +20,16 @@ from tui.widgets.line_widget import LineWidget
 HINT = "no steps yet: press space"
 # Bit of each braille dot in a cell, by [dot row 0-3][dot column 0-1].
 BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]])
-# What a plot cell shows. The mean is drawn over the loss dots (unless there is one dot per
-# step), and both over the guess line.
-BLANK, LOSS, MEAN, GUESS = 0, 1, 2, 3
-KIND_CLASS = ("", "loss-chart--loss", "loss-chart--mean", "loss-chart--guess")
+# What a plot cell shows; a later kind is drawn over an earlier one.
+BLANK, BAND, LOSS, GUESS, MEAN, LAST = range(6)
+KIND_CLASS = ("", "loss-chart--band", "loss-chart--loss", "loss-chart--guess",
+              "loss-chart--mean", "loss-chart--last")  # fmt: skip
+# Each step is its own dot while a column's dots would fill at most this share of the dot
+# rows their spread covers. Measured on real runs (a spread of ~2.5 around the mean): past
+# it they merge into a solid block that hides the mean (300 steps at 33 columns fill ~30%,
+# 1,000 fill all of it), so a band of where most of them fall is drawn instead.
+MAX_DOT_DENSITY = 0.5
+SPREAD = (0.1, 0.9)  # the band's quantiles: the middle 80% of the last MEAN_WINDOW steps
 
 
 def y_range(values: np.ndarray, guess: float) -> tuple[float, float]:
@@ -44,6 +52,63 @@ def step_columns(n: int, dot_columns: int) -> np.ndarray:
     return k * dot_columns // n
 
 
+def recent_spread(values: np.ndarray, ends: np.ndarray, window: int) -> np.ndarray:
+    """At each step in `ends`, the SPREAD quantiles of the finite values among the last
+    `window` steps (linear between ranks, as np.quantile): shape (2, len(ends)), NaN where
+    none is finite. The same steps as the running mean's, so band and mean agree."""
+    padded = np.concatenate((np.full(window - 1, np.nan), values))
+    recent = np.lib.stride_tricks.sliding_window_view(padded, window)[ends]
+    ranked = np.sort(np.where(np.isfinite(recent), recent, np.nan), axis=1)  # NaN last
+    counts = np.isfinite(ranked).sum(axis=1)
+    out = np.full((2, len(ends)), np.nan)
+    has = counts > 0
+    rows, top = ranked[has], counts[has] - 1
+    for i, q in enumerate(SPREAD):
+        pos = q * top
+        low = np.floor(pos).astype(np.int64)
+        below = np.take_along_axis(rows, low[:, None], axis=1)[:, 0]
+        above = np.take_along_axis(rows, np.minimum(low + 1, top)[:, None], axis=1)[:, 0]
+        out[i, has] = below + (pos - low) * (above - below)
+    return out
+
+
+def guess_text(guess: float) -> tuple[str, str]:
+    """The guess as a formula when it is ln of a whole vocabulary, and as a value."""
+    value = f"{guess:.2f}" if math.isfinite(guess) else "?"
+    vocab = round(math.exp(guess)) if math.isfinite(guess) and guess < 50 else 0
+    if vocab > 1 and math.isclose(math.log(vocab), guess, abs_tol=1e-9):
+        return f"ln({vocab}) = {value}", value
+    return value, value
+
+
+# The style of each mark where the legend shows it.
+MARK_CLASS = {"⠒": "loss-chart--loss", "░": "loss-chart--band", "━": "loss-chart--mean",
+              "┄": "loss-chart--guess", "●": "loss-chart--last"}  # fmt: skip
+
+
+def legend_lines(items: Sequence[Sequence[str]], width: int) -> list[str]:
+    """The legend's lines from items, each told from long to short: on one line if it fits
+    with each item at most a little shorter, else on two with items as long as fit,
+    shortened only as far as they must be (at worst on more lines: never cut)."""
+    best: tuple[tuple[int, ...], list[str]] | None = None
+    for levels in product(*(range(len(texts)) for texts in items)):
+        texts = [item[level] for item, level in zip(items, levels, strict=True)]
+        for gap in ("  ", " "):
+            lines = [texts[0]]
+            for text in texts[1:]:
+                if len(lines[-1] + gap + text) > width:
+                    lines.append(text)
+                else:
+                    lines[-1] += gap + text
+            n, cut = len(lines), sum(len(line) > width for line in lines)
+            short = 1 if n == 1 and max(levels) <= 1 else max(n, 2)  # one line, if not terse
+            key = (cut, max(0, n - 2), short, len(gap) == 1, sum(levels))
+            if best is None or key < best[0]:
+                best = (key, lines)
+    assert best is not None
+    return best[1]
+
+
 @dataclass(frozen=True)
 class Scale:
     """Maps a loss to a braille dot row: `lo` at the bottom row, `hi` at the top."""
@@ -54,10 +119,23 @@ class Scale:
 
     def dot_rows(self, values: np.ndarray) -> np.ndarray:
         rows = np.rint((self.hi - values) / (self.hi - self.lo) * (self.dots_h - 1))
-        return np.clip(rows, 0, self.dots_h - 1).astype(np.int64)
+        return np.clip(np.nan_to_num(rows), 0, self.dots_h - 1).astype(np.int64)
+
+    def cell_rows(self, values: np.ndarray) -> np.ndarray:
+        return self.dot_rows(values) // 4
 
     def cell_row(self, value: float) -> int:
-        return int(self.dot_rows(np.array([value]))[0]) // 4
+        return int(self.cell_rows(np.array([value]))[0])
+
+
+@dataclass(frozen=True)
+class Series:
+    """What the plot draws, worked out once per build."""
+
+    values: np.ndarray  # the losses, step k + 1 at [k]
+    cols: np.ndarray  # each step's plot cell column
+    mean: np.ndarray  # the running mean at each step
+    spread: np.ndarray | None  # the band's bottom and top at each column; None: single dots
 
 
 class LossChart(LineWidget):
@@ -70,10 +148,13 @@ class LossChart(LineWidget):
         height: 1fr;
         min-height: 6;
         & > .loss-chart--loss { color: #56B4E9; }  /* Okabe-Ito sky blue */
+        & > .loss-chart--band { color: #56B4E9 60%; }  /* light: the mean is drawn over it */
         & > .loss-chart--mean { color: #E69F00; text-style: bold; }  /* Okabe-Ito orange */
         & > .loss-chart--guess { color: $text-muted; }
+        & > .loss-chart--last { color: $text; text-style: bold; }
         & > .loss-chart--axis { color: $text-muted; }
         &:light > .loss-chart--loss { color: #0072B2; }
+        &:light > .loss-chart--band { color: #0072B2 60%; }
         &:light > .loss-chart--mean { color: #D55E00; }
     }
     """
@@ -108,19 +189,53 @@ class LossChart(LineWidget):
             pad = " " * max(0, (width - len(HINT)) // 2)
             hint = self._line([(pad + HINT, "loss-chart--axis")], width)
             return [Strip.blank(width, self._style(""))] * (height // 2) + [hint]
-        plot_h = max(1, height - 3)  # legend above, axis and step numbers below
-        scale = Scale(*y_range(values, guess), plot_h * 4)
-        labels = self._y_labels(scale, plot_h, guess)
-        label_w = max(len(text) for text, _ in labels.values())
-        plot_w = max(1, width - label_w - 1)
-        kinds, chars = self._plot(values, guess, scale, plot_w, plot_h)
-        strips = [self._legend(guess, width)]
+        top = y_range(values, guess)[1]
+        label_w = len(f"{top:.2f}" if top < 100 else f"{top:.0f}")  # unless a loss is < 0
+        for _ in range(3):  # again if the labels are not that wide (a band's range leaves
+            # out the outlier that made them so) or, with a negative loss, wider
+            plot_w = max(1, width - label_w - 1)
+            series = self._series(values, guess, plot_w, height)
+            legend = self._legend(series, guess, width)
+            plot_h = max(1, height - len(legend) - 2)  # the axis and step numbers below
+            scale = Scale(*self._range(series, guess), plot_h * 4)
+            labels = self._y_labels(scale, plot_h, guess)
+            widest = max(len(text) for text, _ in labels.values())
+            if widest == label_w:
+                break
+            label_w = widest
+        kinds, chars = self._plot(series, guess, scale, plot_w, plot_h)
+        strips = legend
         for r in range(plot_h):
             text, name = labels.get(r, ("", "loss-chart--axis"))
             axis = [(text.rjust(label_w), name), ("┤" if text else "│", "loss-chart--axis")]
             strips.append(self._line(axis + self._runs(kinds[r], chars[r]), width))
         strips += self._x_axis(len(values), label_w, plot_w, width)
         return strips
+
+    def _series(self, values: np.ndarray, guess: float, plot_w: int, height: int) -> Series:
+        """Single dots or a band (see MAX_DOT_DENSITY), decided on the plot of every dot."""
+        n, dot_columns = len(values), plot_w * 2
+        cols = step_columns(n, dot_columns) // 2
+        mean = running_mean(values, MEAN_WINDOW)
+        spread = None
+        if n > dot_columns:
+            lo, hi = y_range(values, guess)
+            dot_rows = max(1, height - 4) * 4  # two legend lines at most, and the x axis
+            residual = (values - mean)[np.isfinite(values - mean)]
+            low, high = np.quantile(residual, SPREAD) if residual.size else (0.0, 0.0)
+            covered = max(1.0, (high - low) / (hi - lo) * dot_rows)
+            if n / dot_columns > MAX_DOT_DENSITY * covered:
+                ends = np.searchsorted(cols, np.arange(plot_w), side="right") - 1
+                spread = recent_spread(values, ends, MEAN_WINDOW)
+        return Series(values, cols, mean, spread)
+
+    def _range(self, series: Series, guess: float) -> tuple[float, float]:
+        """Single dots: every loss. A band: the band, the mean and the last step, so that
+        rare outliers, not drawn, do not squeeze the plot."""
+        if series.spread is None:
+            return y_range(series.values, guess)
+        return y_range(np.concatenate([series.spread.ravel(), series.mean, series.values[-1:]]),
+                       guess)  # fmt: skip
 
     def _y_labels(self, scale: Scale, plot_h: int, guess: float) -> dict[int, tuple[str, str]]:
         """Top, bottom and middle values, and the guess value on its own row."""
@@ -140,69 +255,106 @@ class LossChart(LineWidget):
         return labels
 
     def _plot(
-        self, values: np.ndarray, guess: float, scale: Scale, plot_w: int, plot_h: int
+        self, series: Series, guess: float, scale: Scale, plot_w: int, plot_h: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per cell: which series it shows (kinds) and its character code (chars)."""
-        n, dots_h = len(values), plot_h * 4
-        x = step_columns(n, plot_w * 2)
-        finite = np.isfinite(values)
-        # Each dot column spans from the lowest to the highest loss binned into it.
-        top, bottom = np.full(plot_w * 2, dots_h), np.full(plot_w * 2, -1)
-        rows = scale.dot_rows(values[finite])
-        np.minimum.at(top, x[finite], rows)
-        np.maximum.at(bottom, x[finite], rows)
-        ys = np.arange(dots_h)[:, None]
-        dots = (ys >= top) & (ys <= bottom)
-        codes = (dots.reshape(plot_h, 4, plot_w, 2) * BRAILLE_BITS[None, :, None, :]).sum((1, 3))
-        kinds = np.where(codes > 0, LOSS, BLANK)
-        chars = 0x2800 + codes
+        values, cols = series.values, series.cols
+        kinds = np.full((plot_h, plot_w), BLANK)
+        chars = np.full((plot_h, plot_w), ord(" "))
+        ys = np.arange(plot_h)[:, None]
+        if series.spread is not None:
+            bottom, top = scale.cell_rows(series.spread)  # top is the smaller row
+            band = (ys >= top) & (ys <= bottom) & np.isfinite(series.spread[0])
+            kinds[band], chars[band] = BAND, ord("░")
+        else:
+            finite = np.isfinite(values)
+            dots = np.zeros((plot_h * 4, plot_w * 2), dtype=bool)
+            dot_cols = step_columns(len(values), plot_w * 2)
+            dots[scale.dot_rows(values[finite]), dot_cols[finite]] = True
+            bits = dots.reshape(plot_h, 4, plot_w, 2) * BRAILLE_BITS[None, :, None, :]
+            codes = bits.sum((1, 3))
+            kinds[codes > 0], chars[codes > 0] = LOSS, 0x2800 + codes[codes > 0]
         if math.isfinite(guess):
             g = scale.cell_row(guess)
             free = kinds[g] == BLANK
             kinds[g, free], chars[g, free] = GUESS, ord("┄")
-        mean = running_mean(values, MEAN_WINDOW)
-        has_mean = np.isfinite(mean)
-        if n >= 2 and has_mean.any():
-            # The mean at each column's last step, interpolated across unused columns.
-            last = np.full(plot_w, -1)
-            np.maximum.at(last, x[has_mean] // 2, np.flatnonzero(has_mean))
-            used = np.flatnonzero(last >= 0)
-            cols = np.arange(used[0], used[-1] + 1)
-            row = scale.dot_rows(np.interp(cols, used, mean[last[used]])) // 4
-            if n <= plot_w * 2:  # one dot per step: never hide one under the mean
-                keep = kinds[row, cols] != LOSS
-                row, cols = row[keep], cols[keep]
-            kinds[row, cols], chars[row, cols] = MEAN, ord("━")
+        self._draw_mean(series, scale, kinds, chars)
+        last = len(values) - 1
+        if math.isfinite(values[last]):
+            r, c = scale.cell_row(values[last]), cols[last]
+            kinds[r, c], chars[r, c] = LAST, ord("●")
         return kinds, chars
 
-    def _runs(self, kinds: np.ndarray, chars: np.ndarray) -> list[tuple[str, str]]:
-        """One piece per run of cells of the same series."""
-        text = "".join(map(chr, chars.tolist()))
-        cuts = [0, *(np.flatnonzero(np.diff(kinds)) + 1).tolist(), len(kinds)]
-        pieces = []
-        for a, b in pairwise(cuts):
-            kind = int(kinds[a])
-            pieces.append((text[a:b] if kind else " " * (b - a), KIND_CLASS[kind]))
-        return pieces
+    def _draw_mean(
+        self, series: Series, scale: Scale, kinds: np.ndarray, chars: np.ndarray
+    ) -> None:
+        """The mean as a connected heavy line: in each column it runs from where the
+        previous column left it (the first step, for the first column) to its value at the
+        column's last step, so a steep early fall shows as a vertical stroke."""
+        plot_h, plot_w = kinds.shape
+        has_mean = np.isfinite(series.mean)
+        if not has_mean.any():
+            return
+        last = np.full(plot_w, -1)
+        np.maximum.at(last, series.cols[has_mean], np.flatnonzero(has_mean))
+        used = np.flatnonzero(last >= 0)
+        cols = np.arange(used[0], used[-1] + 1)
+        end = scale.cell_rows(np.interp(cols, used, series.mean[last[used]]))
+        start = np.concatenate((scale.cell_rows(series.mean[has_mean][:1]), end[:-1]))
+        ys = np.arange(plot_h)[:, None]
+        on = (ys >= np.minimum(start, end)) & (ys <= np.maximum(start, end))
+        down, up = end > start, end < start  # in rows: down the screen is a falling loss
+        glyph = np.full(on.shape, ord("┃"))
+        glyph[:, start == end] = ord("━")
+        glyph[(ys == start) & down & (cols > 0)] = ord("┓")
+        glyph[(ys == end) & down] = ord("┗")
+        glyph[(ys == start) & up & (cols > 0)] = ord("┛")
+        glyph[(ys == end) & up] = ord("┏")
+        if series.spread is None and len(series.values) <= plot_w * 2:
+            on &= kinds[:, cols] != LOSS  # one dot per step: never hide one under the mean
+        target_kinds, target_chars = kinds[:, cols], chars[:, cols]
+        target_kinds[on], target_chars[on] = MEAN, glyph[on]
+        kinds[:, cols], chars[:, cols] = target_kinds, target_chars
 
-    def _legend(self, guess: float, width: int) -> Strip:
-        value = f"{guess:.2f}" if math.isfinite(guess) else "?"
-        for names in (("loss", f"mean of last {MEAN_WINDOW}", f"random guess {value}"),
-                      ("loss", f"mean/{MEAN_WINDOW}", f"guess {value}")):  # fmt: skip
-            pieces: list[tuple[str, str]] = []
-            for glyph, name, cls in zip("⠒━┄", names, KIND_CLASS[1:]):
-                pieces += [(glyph, cls), (f" {name}  ", "")]
-            if sum(len(t) for t, _ in pieces) - 2 <= width:
-                break
-        return self._line(pieces, width)
+    def _runs(self, kinds: np.ndarray, chars: np.ndarray) -> list[tuple[str, str]]:
+        """One piece per run of cells of the same series; blanks join the dots' runs (a
+        space looks the same in any colour), halving the segments of a scattered plot."""
+        text = "".join(map(chr, chars.tolist()))
+        kinds = np.where(kinds == BLANK, LOSS, kinds)
+        cuts = [0, *(np.flatnonzero(np.diff(kinds)) + 1).tolist(), len(kinds)]
+        return [(text[a:b], KIND_CLASS[int(kinds[a])]) for a, b in pairwise(cuts)]
+
+    def _legend(self, series: Series, guess: float, width: int) -> list[Strip]:
+        """Each mark and what it is, in words."""
+        formula, value = guess_text(guess)
+        last = f"{series.values[-1]:.2f}"
+        w = MEAN_WINDOW
+        if series.spread is not None:  # band and mean are of the same steps: one item
+            both = f"━ mean and ░ middle 80% of the last {w} steps"
+            steps: tuple[tuple[str, ...], ...] = (
+                (both, f"━ mean, ░ 80% of last {w} steps", f"━ mean, ░ 80% of last {w}"),
+            )
+        else:
+            steps = (
+                ("⠒ loss of a step", "⠒ a step's loss", "⠒ step's loss", "⠒ a step"),
+                (f"━ mean of last {w} steps", f"━ mean of last {w}"),
+            )
+        items = (
+            *steps,  # the guess's value is also on the y axis, on the guess's row
+            (f"┄ random guess {formula}", f"┄ random guess {value}", "┄ random guess"),
+            (f"● last step {last}", f"● last {last}"),
+        )
+        lines = legend_lines(items, width)
+        runs = [groupby(line, lambda ch: MARK_CLASS.get(ch, "")) for line in lines]
+        return [self._line([("".join(text), cls) for cls, text in run], width) for run in runs]
 
     def _x_axis(self, n: int, label_w: int, plot_w: int, width: int) -> list[Strip]:
         """The axis line, and the first, last and middle step numbers under their ticks."""
         x = step_columns(n, plot_w * 2) // 2
         axis, numbers = ["─"] * plot_w, [" "] * plot_w
         taken: list[tuple[int, int]] = []
-        for step, align in ((1, 0.0), (n, 1.0), ((n + 1) // 2, 0.5)):
-            col, text = int(x[step - 1]), str(step)
+        for step, align in ((n, 1.0), (1, 0.0), ((n + 1) // 2, 0.5)):  # the ends first
+            col, text = int(x[step - 1]), f"{step:,}"
             start = min(max(col - int((len(text) - 1) * align), 0), plot_w - len(text))
             end = start + len(text)
             if start < 0 or any(start <= b and end >= a for a, b in taken):
