@@ -609,3 +609,13 @@ async def test_the_enlarge_key_is_in_the_help_and_the_palette(trainer):
 
     assert any(b.action == "toggle_enlarged" for b in keys.described())
     assert any(action == "toggle_enlarged" for _, _, action in keys.palette_entries())
+
+
+async def test_an_enlarged_panel_that_still_scrolls_does_not_offer_to_enlarge(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await steps(pilot, app, 2)
+        await pilot.press("5", "z")
+        adam = app.query_one(AdamInspector)
+        await wait_for(pilot, lambda: "more" in str(adam.border_subtitle))
+        assert "enlarge" not in str(adam.border_subtitle)

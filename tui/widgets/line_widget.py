@@ -135,7 +135,10 @@ class LineWidget(ScrollView, can_focus=False):
         room = self.outer_size.width - 6  # the border's corners and a margin
         subtitle = ""
         lines = " lines" if max(above, below) > 1 else " line"
-        for tail in (f"{lines} (scroll, or z to enlarge)", " (z enlarges)", ""):
+        tails = [f"{lines} (scroll, or z to enlarge)", " (z enlarges)", ""]
+        if self.has_class("-maximized"):  # enlarged already: scrolling is what is left
+            tails = [f"{lines} (scroll)", ""]
+        for tail in tails:
             subtitle = " · ".join(parts) + tail if parts else ""
             if len(subtitle) <= room:
                 break
