@@ -230,15 +230,10 @@ stay in view while the map is focused.
         into view."""
         strip = super().render_line(y)  # builds the lines if need be
         if self._follow_pending:  # scroll before this repaint draws any line
+            self._follow_pending = False
             first = self._cursor_line  # with room under it for the pinned detail
             last = first + (len(self._detail_strips) if self.has_focus else 0)
-            before = round(self.scroll_offset.y)
-            self.keep_in_view(first, last)
-            # Until the scrollbar is laid out the view cannot move: try at the next repaint.
-            top = round(self.scroll_offset.y)
-            self._follow_pending = not top <= first <= top + self.size.height - 1
-            if top != before:  # the border's count, changed mid-repaint, shows at the next
-                self.call_after_refresh(self.refresh)
+            self.keep_in_view(first, last)  # the base retries until the view can move
             strip = super().render_line(y)
         shown, height = self._detail_strips, self.size.height
         if not shown or not self.has_focus:
