@@ -59,7 +59,7 @@ class RunView:
 
     def watch_indices(self) -> list[int]:
         """The watches as of the step shown (the follower is that step's first word)."""
-        return self.session.watch_list(self.trace.step if self.trace is not None else self.done)
+        return self.session.watch_list(self.session.shown_step)
 
     def watch_rows(self) -> list[WatchRow]:
         latest = {w.index: w.adam for w in self.trace.watched} if self.trace else {}

@@ -123,6 +123,11 @@ class Session:
                 self._refused,
             )
 
+    @property
+    def shown_step(self) -> int:
+        """The 0-based step whose trace is shown; with none, the step space would train."""
+        return self.trace.step if self.trace is not None else self.steps_done
+
     def follower(self, step_index: int) -> int:
         """The parameter that follows the sentence at 0-based step `step_index`: entry 0
         of the token-embedding row of the sentence's first word. That row is the input at
@@ -206,8 +211,7 @@ class Session:
     def unwatch(self, index: int) -> None:
         """Stop watching `index`; the follower's current parameter stops the following."""
         with self._lock:
-            shown = self.trace.step if self.trace is not None else self.steps_done
-            if self.follow and index == self.follower(shown):
+            if self.follow and index == self.follower(self.shown_step):
                 self.follow = False
             elif index in self.watched:
                 self.watched.remove(index)
