@@ -1,2 +1,3 @@
-"""Our own default corpus (`sentences.txt`, read with importlib.resources so that it is
-found in a checkout and in an installed wheel alike) and the script that makes it."""
+"""Our own default corpus (`sentences.txt`) and fine-tuning corpus (`questions.txt`), read
+with importlib.resources so that they are found in a checkout and in an installed wheel
+alike, and the script that makes them."""

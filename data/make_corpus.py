@@ -1,13 +1,18 @@
-"""Deterministic generator of our default training corpus, data/sentences.txt.
+"""Deterministic generator of our two corpora: data/sentences.txt, the default training
+corpus, and data/questions.txt, our own fine-tuning corpus.
 
-30,000 grade-1 English sentences (lowercase, no punctuation, at most 15 words)
-using exactly 596 distinct words: the key figures of the tutorial corpus
-("LLMs, the Hard Way"), but built from our own word lists and sentence patterns.
+sentences.txt: 30,000 grade-1 English sentences (lowercase, no punctuation, at most 15
+words) using exactly 596 distinct words: the key figures of the tutorial corpus ("LLMs,
+the Hard Way"), but built from our own word lists and sentence patterns.
 
-    python data/make_corpus.py           # (re)write data/sentences.txt
-    python data/make_corpus.py --check   # verify the committed file; exit 1 if bad
+questions.txt: 150 distinct grade-1 questions about the same world ("can the owl fly",
+"what does the cow eat"), 3 to 8 words, no "?", every word a word of sentences.txt, each
+starting with a question word. Drawn from its own seed, so it never changes the sentences.
 
-Determinism: the only source of randomness is random.Random(SEED).random(),
+    python data/make_corpus.py           # (re)write both files
+    python data/make_corpus.py --check   # verify both committed files; exit 1 if bad
+
+Determinism: the only source of randomness is random.Random(seed).random(),
 whose sequence Python guarantees across versions (choice, shuffle and the like
 carry no such promise, so they are not used). Every choice is derived from it
 with integer weights and one exact float multiply-and-compare (no pow or log,
@@ -697,35 +702,328 @@ def summary(text):
     return "\n".join(out)
 
 
+# ---- the questions: our fine-tuning corpus ------------------------------------------
+# Facts about the corpus's animals, so that a question makes sense ("can the owl fly").
+# fmt: off
+CAN_DO = {"cat": "climb jump hide", "dog": "swim run dig", "bird": "fly sing", "duck": "swim fly",
+          "fish": "swim", "frog": "jump hop swim", "bunny": "hop dig", "monkey": "climb jump",
+          "horse": "run jump", "owl": "fly", "bee": "fly", "turtle": "swim hide",
+          "bear": "climb swim", "kitten": "climb jump", "puppy": "run dig", "mouse": "run hide",
+          "fox": "run dig", "goat": "climb jump", "pony": "run jump", "elephant": "swim walk"}
+EATS = {"cow": "grass corn", "horse": "apples carrots grass", "bunny": "carrots",
+        "monkey": "bananas", "mouse": "cheese nuts", "bear": "honey fish berries", "dog": "bones",
+        "cat": "fish", "duck": "bread", "bird": "bugs", "frog": "bugs", "pig": "corn apples",
+        "goat": "grass", "hen": "corn", "sheep": "grass", "elephant": "grass bananas"}
+ANIMAL_DRINKS = {"cat": "milk", "kitten": "milk", "puppy": "milk water", "dog": "water",
+                 "horse": "water", "cow": "water"}
+HOMES = {"bird": "in the nest|in the tree", "owl": "in the tree", "cow": "in the barn|on the farm",
+         "horse": "in the barn", "pig": "on the farm|in the barn", "hen": "in the barn",
+         "duck": "on the pond", "fish": "in the pond|in the lake|in the sea", "frog": "by the pond",
+         "lion": "at the zoo", "elephant": "at the zoo", "monkey": "in the tree|at the zoo",
+         "bear": "in the woods", "fox": "in the woods", "dog": "in the yard",
+         "bunny": "in the garden", "bee": "on the flower", "turtle": "by the lake"}
+PETS = ["cat", "dog", "puppy", "kitten", "bunny", "horse", "pony", "duck", "cow", "pig", "goat"]
+ANIMAL_MOODS = ["hungry", "sleepy", "tired", "happy", "sad"]
+PERSON_MOODS = ["happy", "sad", "hungry", "tired", "sleepy", "sick", "busy"]
+# People asked about: "you" apart, as it takes "do" and "are".
+ASKED = [*NAMES[:6], "mom", "dad", "grandma", "grandpa", "your sister", "your brother",
+         "your friend", "the teacher"]
+SKILLS = ["swim", "skip", "dance", "sing", "read", "draw", "cook", "ride a bike", "read a book",
+          "fly a kite", "draw a picture", "make a cake", "sing a song", "catch the ball",
+          "kick the ball", "write a letter", "climb the tree", "ride a pony"]
+GO_PLACES = ["park", "zoo", "farm", "store", "beach", "lake", "pool", "library", "playground"]
+PLAY_PLACES = ["park", "yard", "garden", "beach", "pool", "playground"]
+WHEREABOUTS = ["at home", "at school", "in the kitchen", "in the garden", "in the yard",
+               "at the store", "in the park", "at the library", "at the farm"]
+HANDY = ["ball", "book", "toy", "hat", "doll", "kite", "cup", "bag", "shoe", "sock", "coat",
+         "key", "spoon", "drum", "robot", "card", "gift"]
+PUT_SPOTS = ["on the table", "under the table", "on the bed", "under the bed", "in the box",
+             "on the chair", "under the sofa", "in the basket"]
+SNACKS = ["an apple", "a cookie", "a muffin", "a banana", "a pear", "a peach", "a sandwich",
+          "an egg", "some soup", "some rice", "some cheese", "some juice", "some milk",
+          "some water", "some tea", "some bread", "some jam", "some toast"]
+LIKED = ["pizza", "cake", "pie", *FOOD_MASS, "apples", "bananas", "carrots", "cookies", "grapes",
+         "pears", "peaches", "berries", "eggs", "muffins", "nuts", "sandwiches"]
+FOOD_TASTES = {"soup": "hot warm", "cake": "sweet good", "pie": "sweet warm", "milk": "cold warm",
+               "tea": "hot", "pizza": "hot good", "cookie": "sweet", "honey": "sweet",
+               "toast": "warm", "juice": "cold sweet"}
+ASKS = ["will you play with me", "will you read me a story", "will you help me",
+        "will you come with me", "what is your name", "how are you today", "how old are you",
+        "who is at the door", "what day is it today", "what can you see"]
+# fmt: on
+QUESTIONS_SEED = 150  # its own seed: the training corpus does not change with the questions
+N_QUESTIONS = 150
+MIN_QUESTIONS, MAX_QUESTIONS = 140, 160
+MIN_QUESTION_WORDS, MAX_QUESTION_WORDS = 3, 8
+QUESTION_WORDS = ["can", "is", "are", "do", "does", "where", "what", "who", "will", "how"]
+MAX_FIRST_WORD_SHARE = 35  # percent of the lines that one first word may start
+QUESTIONS_OUTPUT = os.path.join(os.path.dirname(OUTPUT), "questions.txt")
+
+
+def one(g, items):
+    """An entry of items, all equally likely (picks in 150 lines should not pile on 'cat')."""
+    return items[int(g.rng.random() * len(items))]
+
+
+def fact(g, table, sep=" "):
+    """A key of table and one of its facts: ("cow", "grass")."""
+    key = one(g, list(table))
+    return key, one(g, table[key].split(sep))
+
+
+def q_can(g):  # can the owl fly / can mia ride a bike / can i have a cookie
+    k = g.index([45, 25, 15, 15])
+    if k == 0:
+        animal, skill = fact(g, CAN_DO)
+        return f"can the {animal} {skill}" if g.chance(0.7) else f"can {_es(animal)} {skill}"
+    if k == 1:
+        return f"can {one(g, ['you', *ASKED])} {one(g, SKILLS)}"
+    if k == 2:
+        return f"can i have {one(g, SNACKS)}"
+    if g.chance(0.5):
+        return f"can we go to the {one(g, GO_PLACES)}"
+    name = one(g, PLAY_PLACES)
+    return f"can we play {PLACES[name]} the {name}"
+
+
+def q_is(g):  # is the cow in the barn / is the ball red / is it sunny today
+    k = g.index([20, 15, 15, 15, 10, 10, 10, 5])
+    if k == 0:
+        return "is the {} {}".format(*fact(g, HOMES, "|"))
+    if k == 1:
+        return f"is the {one(g, PETS)} {one(g, ANIMAL_MOODS)}"
+    if k == 2:
+        return f"is the {one(g, HANDY)} {one(g, PUT_SPOTS)}"
+    if k == 3:
+        return f"is {one(g, ['the', 'your', 'this'])} {one(g, HANDY)} {one(g, COLOURS + SIZES[:5])}"
+    if k == 4:
+        return "is the {} {}".format(*fact(g, FOOD_TASTES))
+    if k == 5:
+        return f"is {one(g, ASKED)} {one(g, WHEREABOUTS + PERSON_MOODS)}"
+    if k == 6:
+        return f"is it {one(g, WEATHER[:8])} {one(g, ['today', 'outside', 'now'])}"
+    return "is the {} {}".format(*fact(g, NATURE))
+
+
+def q_are(g):  # are the cows in the barn / are there fish in the pond / are you hungry
+    animal, home = fact(g, HOMES, "|")
+    k = g.index([35, 35, 30])
+    if k == 0:
+        return f"are the {_es(animal)} {home}"
+    if k == 1:
+        return f"are there {_es(animal)} {home}"
+    return f"are you {one(g, PERSON_MOODS)}" + (" today" if g.chance(0.5) else "")
+
+
+def q_do(g):  # do cows eat grass / do you like pizza / do you want some juice
+    k = g.index([30, 30, 20, 20])
+    if k == 0:
+        animal, food = fact(g, EATS)
+        return f"do {_es(animal)} eat {food}"
+    if k == 1:
+        return f"do you like {one(g, LIKED)}"
+    if k == 2:
+        return f"do you want {one(g, SNACKS)}"
+    return f"do you like to {one(g, SKILLS)}"
+
+
+def q_does(g):  # does the cat like milk / does the dog bark / does mom like tea
+    k = g.index([35, 15, 20, 15, 15])
+    if k == 0:
+        animal, food = fact(g, EATS)
+        return f"does the {animal} {one(g, ['eat', 'like'])} {food}"
+    if k == 1:
+        return "does the {} drink {}".format(*fact(g, ANIMAL_DRINKS))
+    if k == 2:
+        sound, animal = one(g, SOUNDS)
+        return f"does the {animal} {sound}"
+    if k == 3:
+        return f"does {one(g, ASKED)} like {one(g, LIKED)}"
+    return f"does {one(g, ASKED)} like to {one(g, SKILLS)}"
+
+
+def q_where(g):  # where is the red ball / where is mom / where did the dog go
+    k = g.index([25, 20, 15, 15, 15, 10])
+    if k == 0:
+        return f"where is the {one(g, COLOURS)} {one(g, HANDY)}"
+    if k == 1:
+        return f"where is {one(g, ['my', 'your', 'his', 'her'])} {one(g, HANDY)}"
+    if k == 2:
+        return f"where is {one(g, ASKED)}"
+    if k == 3:
+        return f"where are the {_es(one(g, ANIMALS))}"
+    if k == 4:
+        return f"where did the {one(g, ANIMALS)} go"
+    return f"where does the {one(g, ANIMALS)} sleep"
+
+
+def q_what(g):  # what does the cow eat / what does the duck say / what is in the box
+    k = g.index([25, 20, 15, 15, 15, 10])
+    if k == 0:
+        animal = one(g, list(EATS))
+        return f"what does the {animal} eat" if g.chance(0.7) else f"what do {_es(animal)} eat"
+    if k == 1:
+        return f"what does the {one(g, SOUNDS)[1]} say"
+    if k == 2:
+        return f"what can the {one(g, list(CAN_DO))} do"
+    if k == 3:
+        return f"what is in the {one(g, ['box', 'bag', 'basket', 'nest', 'cup'])}"
+    if k == 4:
+        meal = one(g, MEALS)
+        return one(g, [f"what do you want for {meal}", f"what did you eat for {meal}"])
+    return one(g, ASKS[4:])
+
+
+def q_who(g):  # who says moo / who can ride a bike / who ate the cake
+    k = g.index([20, 25, 20, 15, 20])
+    if k == 0:
+        return f"who says {one(g, SOUNDS)[0]}"
+    if k == 1:
+        return f"who {one(g, ['can', 'wants to', 'likes to'])} {one(g, SKILLS)}"
+    if k == 2:
+        return f"who ate the {one(g, ['cake', 'pie', 'cookie', 'muffin', 'pizza', 'sandwich'])}"
+    if k == 3:
+        return f"who is {one(g, WHEREABOUTS[1:])}"
+    return f"who has my {one(g, HANDY)}"
+
+
+def q_will(g):  # will you play with me / will we go to the zoo tomorrow
+    k = g.index([30, 30, 20, 20])
+    if k == 0:
+        return one(g, ASKS[:4])
+    if k == 1:
+        return f"will we go to the {one(g, GO_PLACES)} {one(g, ['tomorrow', 'soon'])}"
+    if k == 2:
+        return f"will it be {one(g, WEATHER[:8])} tomorrow"
+    return f"will {one(g, ASKED)} {one(g, [s for s in SKILLS if ' ' in s])}"  # not "will ben swim"
+
+
+def q_how(g):  # how many cows are in the barn / how old is ben
+    k = g.index([40, 30, 30])
+    if k == 0:
+        animal, home = fact(g, HOMES, "|")
+        return f"how many {_es(animal)} are {home}"
+    if k == 1:
+        return f"how many {_es(one(g, HANDY + FOODS[:6]))} do you have"
+    return f"how old is {one(g, ASKED[:-1])}"  # not the teacher
+
+
+# (first word's pattern, how many lines start with it): 150 lines in all.
+QUESTION_MIX = [
+    (q_can, 28), (q_is, 26), (q_are, 10), (q_do, 14), (q_does, 18), (q_where, 16),
+    (q_what, 16), (q_who, 10), (q_will, 6), (q_how, 6),
+]  # fmt: skip
+
+
+def generate_questions(seed=QUESTIONS_SEED):
+    """The fine-tuning corpus as one string: N_QUESTIONS distinct questions. Pure."""
+    g = Writer(seed)
+    lines = {}  # a dict keeps insertion order and drops repeats
+    for pattern, count in QUESTION_MIX:
+        wanted = len(lines) + count
+        for _ in range(10_000):
+            if len(lines) == wanted:
+                break
+            words = pattern(g).split()
+            if MIN_QUESTION_WORDS <= len(words) <= MAX_QUESTION_WORDS and acceptable(words):
+                lines.setdefault(" ".join(words))
+        else:
+            raise RuntimeError(f"{pattern.__name__} gives fewer than {count} distinct questions")
+    out = list(lines)
+    for i in range(len(out) - 1, 0, -1):  # mix the first words (Fisher-Yates, as above)
+        j = int(g.rng.random() * (i + 1))
+        out[i], out[j] = out[j], out[i]
+    return "\n".join(out) + "\n"
+
+
+def question_problems(text, corpus_words):
+    """The constraints a questions text breaks, given the words of the training corpus."""
+    errors = []
+    if not text.endswith("\n"):
+        errors.append("the file does not end with a newline")
+    lines = text.split("\n")[:-1]
+    if not MIN_QUESTIONS <= len(lines) <= MAX_QUESTIONS:
+        errors.append(f"{len(lines)} questions, expected {MIN_QUESTIONS} to {MAX_QUESTIONS}")
+    if len(set(lines)) != len(lines):
+        errors.append(f"{len(lines) - len(set(lines))} repeated questions")
+    low, high = MIN_QUESTION_WORDS - 1, MAX_QUESTION_WORDS - 1
+    line = re.compile(rf"[a-z]+( [a-z]+){{{low},{high}}}")
+    bad = [i + 1 for i, s in enumerate(lines) if not line.fullmatch(s)]
+    if bad:
+        errors.append(
+            f"{len(bad)} lines are not {MIN_QUESTION_WORDS} to {MAX_QUESTION_WORDS} lowercase "
+            f"words separated by single spaces (first: line {bad[0]})"
+        )
+    unknown = sorted(frozenset(text.split()) - frozenset(corpus_words))
+    if unknown:
+        errors.append(f"{len(unknown)} words not in the training corpus: {unknown[:10]}")
+    firsts = Counter(s.split(" ")[0] for s in lines)
+    odd = [i + 1 for i, s in enumerate(lines) if s.split(" ")[0] not in QUESTION_WORDS]
+    if odd:
+        errors.append(f"{len(odd)} lines do not start with a question word (first: line {odd[0]})")
+    top, n = firsts.most_common(1)[0] if firsts else ("", 0)
+    if 100 * n > MAX_FIRST_WORD_SHARE * len(lines):
+        errors.append(f"{n} of {len(lines)} lines start with {top!r}, over {MAX_FIRST_WORD_SHARE}%")
+    return errors
+
+
+def question_summary(text):
+    lines = text.splitlines()
+    firsts = Counter(s.split(" ")[0] for s in lines)
+    mix = ", ".join(f"{w} {firsts[w]}" for w in QUESTION_WORDS if firsts[w])
+    return f"questions: {len(lines)}  distinct words: {len(set(text.split()))}  first words: {mix}"
+
+
+def check(path, text, validate):
+    """What is wrong with the committed file at path: its own problems, and any difference
+    from text, the generator's output."""
+    if not os.path.exists(path):
+        return [f"{path} does not exist; run: python data/make_corpus.py"]
+    with open(path, "rb") as f:
+        committed = f.read()
+    errors = [f"{path}: " + e for e in validate(committed.decode("utf-8", "replace"))]
+    if committed != text.encode("ascii"):
+        errors.append(f"{path} differs from the generator's output; regenerate it")
+    return errors
+
+
+def write(path, text):
+    tmp = f"{path}.{os.getpid()}.tmp"  # same directory, so os.replace is atomic
+    with open(tmp, "wb") as f:
+        f.write(text.encode("ascii"))
+    os.replace(tmp, path)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Write or check data/sentences.txt.")
+    parser = argparse.ArgumentParser(
+        description="Write or check data/sentences.txt and data/questions.txt."
+    )
     parser.add_argument(
-        "--check", action="store_true", help="fail if the committed file is not the output"
+        "--check", action="store_true", help="fail if a committed file is not the output"
     )
     args = parser.parse_args(argv)
-    text = generate()
+    text, questions = generate(), generate_questions()
     print(summary(text), file=sys.stderr)
-    errors = ["generator: " + e for e in problems(text)]
-    if args.check:
-        if not os.path.exists(OUTPUT):
-            errors.append(f"{OUTPUT} does not exist; run: python data/make_corpus.py")
-        else:
-            with open(OUTPUT, "rb") as f:
-                committed = f.read()
-            errors += [f"{OUTPUT}: " + e for e in problems(committed.decode("utf-8", "replace"))]
-            if committed != text.encode("ascii"):
-                errors.append(f"{OUTPUT} differs from the generator's output; regenerate it")
+    print(question_summary(questions), file=sys.stderr)
+    corpus_words = frozenset(text.split())
+    outputs = [
+        (OUTPUT, text, problems),
+        (QUESTIONS_OUTPUT, questions, lambda t: question_problems(t, corpus_words)),
+    ]
+    errors = []
+    for path, out, validate in outputs:
+        errors += [f"generator of {os.path.basename(path)}: " + e for e in validate(out)]
+        if args.check:
+            errors += check(path, out, validate)
     if errors:
         print("\n".join("error: " + e for e in errors), file=sys.stderr)
         return 1
-    if args.check:
-        print(f"ok: {OUTPUT} is up to date", file=sys.stderr)
-        return 0
-    tmp = f"{OUTPUT}.{os.getpid()}.tmp"  # same directory, so os.replace is atomic
-    with open(tmp, "wb") as f:
-        f.write(text.encode("ascii"))
-    os.replace(tmp, OUTPUT)
-    print(f"wrote {OUTPUT}", file=sys.stderr)
+    for path, out, _ in outputs:
+        if args.check:
+            print(f"ok: {path} is up to date", file=sys.stderr)
+        else:
+            write(path, out)
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

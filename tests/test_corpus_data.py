@@ -1,13 +1,17 @@
-"""Our default corpus, data/sentences.txt, and the script that makes it."""
+"""Our default corpus, data/sentences.txt, our fine-tuning corpus, data/questions.txt, and the
+script that makes them."""
 
 import importlib.util
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 CORPUS = DATA / "sentences.txt"
+QUESTIONS = DATA / "questions.txt"
+QUESTION_WORDS = {"can", "is", "are", "do", "does", "where", "what", "who", "will", "how"}
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +79,84 @@ def test_check_mode_fails_when_the_file_differs(make_corpus, regenerated, tmp_pa
     assert make_corpus.main(["--check"]) == 1
 
 
-def test_writing_replaces_the_file_with_the_output(make_corpus, regenerated, tmp_path, monkeypatch):
-    target = tmp_path / "sentences.txt"
+def test_writing_replaces_the_file_with_the_output(
+    make_corpus, regenerated, regenerated_questions, tmp_path, monkeypatch
+):
+    target, questions = tmp_path / "sentences.txt", tmp_path / "questions.txt"
     target.write_text("old\n")
     monkeypatch.setattr(make_corpus, "OUTPUT", str(target))
+    monkeypatch.setattr(make_corpus, "QUESTIONS_OUTPUT", str(questions))
     monkeypatch.setattr(make_corpus, "generate", lambda: regenerated)
     assert make_corpus.main([]) == 0
     assert target.read_text() == regenerated
-    assert [p.name for p in tmp_path.iterdir()] == ["sentences.txt"]  # no temp file left
+    assert questions.read_text() == regenerated_questions
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["questions.txt", "sentences.txt"]  # no temp file left
+
+
+# ---- the questions --------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def committed_questions() -> bytes:
+    return QUESTIONS.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def questions(committed_questions: bytes) -> list[str]:
+    return committed_questions.decode("ascii").split("\n")[:-1]
+
+
+@pytest.fixture(scope="module")
+def regenerated_questions(make_corpus) -> str:
+    return make_corpus.generate_questions()
+
+
+def test_regenerating_the_questions_gives_exactly_the_committed_file(
+    regenerated_questions, committed_questions
+):
+    assert regenerated_questions.encode("ascii") == committed_questions
+
+
+def test_there_are_140_to_160_questions_all_different(questions):
+    assert 140 <= len(questions) <= 160
+    assert len(set(questions)) == len(questions)
+
+
+def test_every_question_is_3_to_8_lowercase_words_separated_by_single_spaces(questions):
+    bad = [s for s in questions if not re.fullmatch(r"[a-z]+( [a-z]+){2,7}", s)]
+    assert bad == []
+
+
+def test_every_word_of_the_questions_is_a_word_of_the_training_corpus(
+    committed_questions, committed
+):
+    words = set(committed.decode("ascii").split())
+    assert sorted(set(committed_questions.decode("ascii").split()) - words) == []
+
+
+def test_every_question_starts_with_a_question_word(questions):
+    assert [s for s in questions if s.split(" ")[0] not in QUESTION_WORDS] == []
+
+
+def test_questions_end_in_a_single_newline_each_including_the_last(committed_questions):
+    assert committed_questions.endswith(b"\n") and not committed_questions.endswith(b"\n\n")
+    assert b"\r" not in committed_questions
+
+
+def test_no_first_word_starts_more_than_35_percent_of_the_questions(questions):
+    firsts = Counter(s.split(" ")[0] for s in questions)
+    word, count = firsts.most_common(1)[0]
+    assert 100 * count <= 35 * len(questions), word
+
+
+def test_check_mode_names_the_questions_file_when_it_differs(
+    make_corpus, regenerated, regenerated_questions, tmp_path, monkeypatch, capsys
+):
+    sentences, stale = tmp_path / "sentences.txt", tmp_path / "questions.txt"
+    sentences.write_text(regenerated)
+    stale.write_text(regenerated_questions.replace("\n", "\ncan the cat swim\n", 1))
+    monkeypatch.setattr(make_corpus, "OUTPUT", str(sentences))
+    monkeypatch.setattr(make_corpus, "QUESTIONS_OUTPUT", str(stale))
+    monkeypatch.setattr(make_corpus, "generate", lambda: regenerated)
+    assert make_corpus.main(["--check"]) == 1
+    errors = [s for s in capsys.readouterr().err.splitlines() if s.startswith("error:")]
+    assert errors == [f"error: {stale} differs from the generator's output; regenerate it"]

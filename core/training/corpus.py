@@ -39,6 +39,8 @@ class Corpus:
 
 # Our own corpus, shipped as package data: found from a checkout and from a wheel.
 DEFAULT_CORPUS = Path(str(resources.files("data").joinpath("sentences.txt")))
+# Our own fine-tuning corpus: questions about the same world, in the same words.
+DEFAULT_QUESTIONS = Path(str(resources.files("data").joinpath("questions.txt")))
 
 
 def load_corpus(path: str | Path = DEFAULT_CORPUS) -> Corpus:
