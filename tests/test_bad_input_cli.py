@@ -622,7 +622,8 @@ def test_a_model_before_generate_is_honoured(world, capsys):
     ("argv", "named"),
     [
         (["--resume", "run.json", "train"], "--resume"),
-        (["--model", "model.json", "train"], "--model"),
+        (["--lr", "0.1", "info"], "--lr"),
+        (["--fine-tune", "generate", "--model", "model.json"], "--fine-tune"),
         (["--steps", "3", "info"], "--steps"),
         (["--seed", "3", "info"], "--seed"),
         (["--resume", "run.json", "generate", "--model", "model.json"], "--resume"),
@@ -761,7 +762,7 @@ def _set(*keys_and_value):
         (_set("corpus", "sha256", "0" * 64), "trained on"),
         (_set("corpus", "path", 5), "corpus.path"),
         (_set("format", "something-else"), "not a run file"),
-        (_set("version", 2), "version 2"),
+        (_set("version", 3), "version 3"),
         (_set("model", "weights", lambda w: w[:10]), "damaged or truncated"),
     ],
 )

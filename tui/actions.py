@@ -83,7 +83,12 @@ class Actions(App[None]):
         trainer = self.session.trainer
 
         def parse(text: str) -> Condition:
-            return parse_condition(text, trainer.tokenizer, trainer.model.params)
+            return parse_condition(
+                text,
+                trainer.tokenizer,
+                trainer.model.params,
+                forgetting=trainer.forgetting is not None,
+            )
 
         def decided(result: RunUntil | None) -> None:
             if result is not None:

@@ -7,7 +7,7 @@ session's state on the main screen, whose widgets only render what they are give
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar, cast
 
 from textual import on
@@ -50,19 +50,25 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
         follow: bool = True,
         warnings: Iterable[str] = (),
         losses: Iterable[float] = (),
+        original_losses: Mapping[int, float] | None = None,
         conditions: Iterable[str] = (),
         run_path: str = "microgpt-run.json",
         policy: HistoryPolicy | None = None,
         inputs: Sequence[Input] = (),
     ) -> None:
         super().__init__()
-        parsed = [parse_condition(c, trainer.tokenizer, trainer.model.params) for c in conditions]
+        forgetting = trainer.forgetting is not None
+        parsed = [
+            parse_condition(c, trainer.tokenizer, trainer.model.params, forgetting=forgetting)
+            for c in conditions
+        ]
         watched = watch if watch is not None else default_watch(trainer)
         self.session = Session(
             trainer,
             watch=watched,
             conditions=parsed,
             losses=tuple(losses),
+            original_losses=original_losses,
             policy=policy,
             follow=follow,
         )

@@ -17,20 +17,24 @@ from rich.console import Console
 
 from core.errors import MicrogptError
 from core.training.bench import ENGINES
-from core.training.corpus import DEFAULT_CORPUS
+from core.training.corpus import DEFAULT_CORPUS, DEFAULT_QUESTIONS
 from core.training.optimizer import AdamConfig
 from core.training.trainer import DEFAULT_SEED
 from tui.console import make_console, say
 
+FINE_TUNE_LR, FINE_TUNE_STEPS = 0.001, 1000  # the tutorial's fine-tuning
+FINE_TUNE_PRESET = {"data": str(DEFAULT_QUESTIONS), "lr": FINE_TUNE_LR, "steps": FINE_TUNE_STEPS}
+MAX_LEARNING_RATE = 10.0
 MAX_SEED = 2**32 - 1  # the reference's generator keeps 32 bits of its seed
 SEED_HELP = f"a whole number from 0 to {MAX_SEED:,} (the generator keeps 32 bits)"
 
 # Options the debugger (no subcommand) takes that subcommands may take too, and which
 # subcommand takes which: given before the subcommand, an option must be one of these.
-SHARED = ("data", "seed", "steps", "model", "resume")
+SHARED = ("data", "seed", "steps", "model", "resume", "vocab_from", "lr", "fine_tune")
+FINE_TUNE = ("model", "vocab_from", "lr", "fine_tune")
 TAKES = {
-    None: {"data", "seed", "steps", "model", "resume"},
-    "train": {"data", "seed", "steps"},
+    None: {"data", "seed", "steps", "model", "resume", *FINE_TUNE},
+    "train": {"data", "seed", "steps", *FINE_TUNE},
     "bench": {"data", "seed", "steps"},
     "generate": {"data", "seed", "model"},
     "info": {"data", "model"},
@@ -42,11 +46,18 @@ DEFAULTS: dict[str | None, dict[str, Any]] = {
         "steps": AdamConfig.num_steps,
         "model": None,
         "resume": None,
+        "vocab_from": None,
+        "lr": AdamConfig.learning_rate,
+        "fine_tune": False,
     },
     "train": {
         "data": str(DEFAULT_CORPUS),
         "seed": DEFAULT_SEED,
         "steps": AdamConfig.num_steps,
+        "model": None,
+        "vocab_from": None,
+        "lr": AdamConfig.learning_rate,
+        "fine_tune": False,
         "stop_after": None,
         "save": None,
         "log_jsonl": None,
@@ -65,13 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         argument_default=argparse.SUPPRESS,
     )
     _add_run_options(parser, prefix="top_")
-    parser.add_argument(
-        "--model",
-        dest="top_model",
-        metavar="FILE",
-        type=_file_name,
-        help="start from a saved model",
-    )
+    _add_fine_tune_options(parser, prefix="top_")
     parser.add_argument(
         "--resume",
         dest="top_resume",
@@ -86,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = command("train", "train headless, with a progress bar")
     _add_run_options(train)
+    _add_fine_tune_options(train)
     train.add_argument(
         "--stop-after", type=_positive, metavar="K", help="stop after K steps of the same schedule"
     )
@@ -164,6 +170,39 @@ def _add_run_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
     )
 
 
+def _add_fine_tune_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    parser.add_argument(
+        "--model",
+        dest=prefix + "model",
+        metavar="FILE",
+        type=_file_name,
+        help="fine-tune a saved model on --data, as the tutorial's last chapter does",
+    )
+    parser.add_argument(
+        "--vocab-from",
+        dest=prefix + "vocab_from",
+        metavar="CORPUS",
+        type=_file_name,
+        help="the corpus the --model was trained on: its vocabulary (the tutorial's model "
+        "files carry none), and the sample that shows what fine-tuning forgets",
+    )
+    parser.add_argument(
+        "--lr",
+        dest=prefix + "lr",
+        metavar="RATE",
+        type=_learning_rate,
+        help=f"peak learning rate, decaying linearly to 0 over --steps "
+        f"(default {AdamConfig.learning_rate}; {FINE_TUNE_LR} with --fine-tune)",
+    )
+    parser.add_argument(
+        "--fine-tune",
+        dest=prefix + "fine_tune",
+        action="store_true",
+        help=f"the tutorial's fine-tuning of --model: our questions corpus, --lr "
+        f"{FINE_TUNE_LR}, --steps {FINE_TUNE_STEPS} (each can still be given)",
+    )
+
+
 def _whole(text: str) -> int:
     try:
         value = int(text)
@@ -215,6 +254,16 @@ def _probability(text: str) -> float:
     return value
 
 
+def _learning_rate(text: str) -> float:
+    value = _number(text)
+    if not 0 < value <= MAX_LEARNING_RATE:
+        raise argparse.ArgumentTypeError(
+            f"must be above 0 and at most {MAX_LEARNING_RATE:g} (the tutorial uses 0.01 to "
+            f"train and 0.001 to fine-tune), not {text}"
+        )
+    return value
+
+
 def _file_name(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("the file name is empty; give a file name")
@@ -240,12 +289,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         if not hasattr(args, option):  # written after the subcommand too: that one wins
             setattr(args, option, value)
     if command is None and hasattr(args, "resume"):
-        for option in ("seed", "steps", "model"):
+        for option in ("seed", "steps", *FINE_TUNE):
             if hasattr(args, option):
                 parser.error(
-                    f"--{option} cannot be used with --resume: the run file holds its own "
-                    "(give --data only, for a corpus that moved)"
+                    f"--{option.replace('_', '-')} cannot be used with --resume: the run file "
+                    "holds its own (give --data only, for a corpus that moved)"
                 )
+    if getattr(args, "fine_tune", False):
+        if not hasattr(args, "model"):
+            parser.error("--fine-tune needs --model FILE: the trained model to fine-tune")
+        for option, preset in FINE_TUNE_PRESET.items():
+            if not hasattr(args, option):
+                setattr(args, option, preset)
+    if hasattr(args, "vocab_from") and not hasattr(args, "model"):
+        parser.error(
+            "--vocab-from goes with --model: it names the corpus that model was trained on"
+        )
     for option, default in DEFAULTS[command].items():
         if not hasattr(args, option):
             setattr(args, option, default)

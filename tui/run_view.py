@@ -10,7 +10,7 @@ from core.debugging.conditions import Condition
 from core.debugging.session import Session
 from core.training.stats import recent_mean
 from core.training.trace import StepTrace
-from tui.views import StatusView, WatchRow
+from tui.views import Forgotten, StatusView, WatchRow
 
 
 class RunView:
@@ -35,6 +35,19 @@ class RunView:
     @property
     def losses(self) -> list[float]:
         return list(self.session.losses)
+
+    @property
+    def original_losses(self) -> dict[int, float]:
+        """When fine-tuning: the original-corpus loss after k steps, for the k measured."""
+        return dict(self.session.original_losses)
+
+    def forgotten(self) -> Forgotten | None:
+        """The original-corpus loss last measured, when fine-tuning."""
+        measured = self.session.original_losses
+        if not measured:
+            return None
+        at = max(measured)
+        return Forgotten(at, measured[at], measured[at] - measured[0])
 
     @property
     def watched(self) -> list[int]:
@@ -101,4 +114,5 @@ class RunView:
             goal=goal,
             note=note,
             conditions=tuple(c.text for c in self.conditions),
+            original=self.forgotten(),
         )

@@ -37,6 +37,19 @@ class StatusView:
     """A short message (e.g. why training paused)."""
     conditions: tuple[str, ...] = ()
     """Active run-until conditions, as text."""
+    original: Forgotten | None = None
+    """When fine-tuning: the last original-corpus loss measured."""
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """The original-corpus loss of a fine-tuning run, as last measured."""
+
+    at: int
+    """Steps done when it was measured (0: the model as loaded)."""
+    loss: float
+    rise: float
+    """Since the model was loaded: above 0, the fine-tuning made it forget."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ Written as short text, so they are quick to type and can be saved with a run:
     p(cat) < 0.01       p(cat) < 1%         (cat is a target with a low probability)
     grad cat            (cat's token-embedding row receives a gradient)
     m flips token_embedding[cat][0]         (a watched parameter's m changes sign)
+    forgetting > 0.5    (fine-tuning: the original-corpus loss rose by more than 0.5)
+    original > 4        (fine-tuning: the original-corpus loss itself)
 NaN or infinity always pauses training; it needs no condition.
 """
 
@@ -30,6 +32,7 @@ EXAMPLES = (
     "p(cat) < 1%",
     "grad cat",
     "m flips token_embedding[cat][0]",
+    "forgetting > 0.5",
 )
 
 
@@ -144,14 +147,54 @@ class MomentumFlips:
         return None
 
 
+@dataclass(frozen=True)
+class Forgets:
+    """Fine-tuning: the original-corpus loss, measured every few steps, rose by more than
+    `limit` since the model was loaded (`rise`), or is beyond `limit` itself."""
+
+    limit: float
+    rise: bool
+    above: bool
+    text: str
+    watches: tuple[int, ...] = ()
+
+    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+        if trace.original_loss is None or trace.original_rise is None:
+            return None  # not measured at this step
+        if self.rise:
+            if trace.original_rise > self.limit:
+                return (
+                    f"the original-corpus loss rose by {trace.original_rise:.4f} > "
+                    f"{self.limit:g} (now {trace.original_loss:.4f})"
+                )
+            return None
+        value = trace.original_loss
+        if value > self.limit if self.above else value < self.limit:
+            sign = ">" if self.above else "<"
+            return f"the original-corpus loss is {value:.4f} {sign} {self.limit:g}"
+        return None
+
+
 # 4, 3.2, .5, 1e-3. Each digit can belong to one place only: `[0-9]*\.?[0-9]+` could split
 # a run of digits anywhere, and a long one that fails to match took quadratic time.
 _NUMBER = r"((?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e-?[0-9]+)?)"
 
 
-def parse_condition(text: str, tokenizer: Tokenizer, params: Parameters) -> Condition:
-    """Read one condition; a ConditionError says what was not understood."""
+def parse_condition(
+    text: str, tokenizer: Tokenizer, params: Parameters, *, forgetting: bool = False
+) -> Condition:
+    """Read one condition; a ConditionError says what was not understood. `forgetting`:
+    whether the run measures the original-corpus loss (a fine-tuning run does)."""
     t = " ".join(text.strip().lower().split())
+    if m := re.fullmatch(rf"(forgetting|original) ([<>]) (-?{_NUMBER[1:-1]})", t):
+        if not forgetting:
+            raise ConditionError(
+                f"'{m[1]}' needs a fine-tuning run, which measures the loss on the original "
+                "corpus: start one with --model FILE --data CORPUS"
+            )
+        if m[1] == "forgetting" and m[2] == "<":
+            raise ConditionError("forgetting pauses when it rises: write forgetting > a number")
+        return Forgets(float(m[3]), m[1] == "forgetting", m[2] == ">", f"{m[1]} {m[2]} {m[3]}")
     if m := re.fullmatch(rf"loss ([<>]) {_NUMBER}", t):
         return LossBeyond(float(m[2]), m[1] == ">", f"loss {m[1]} {m[2]}")
     if m := re.fullmatch(rf"mean ([<>]) {_NUMBER}", t):

@@ -1,17 +1,21 @@
 """Run files: a whole training run in one JSON file, to stop and resume exactly.
 
 Holds the model (in the reference's format, under "model"), Adam's m and v, the step,
-the schedule, the seed, the corpus's identity (path and SHA-256), the watch list, the
-run-until conditions and the loss history. JSON numbers round-trip exactly, so a resumed
-run continues bit for bit. Written atomically: a crash leaves the old file or the new.
+the schedule, the peak learning rate, the seed, the corpus's identity (path and SHA-256),
+whether the run fine-tunes a loaded model (which orders the generator's draws), the watch
+list, the run-until conditions and the loss history; when fine-tuning, also the original
+corpus's identity and the losses measured on its sample. JSON numbers round-trip exactly,
+so a resumed run continues bit for bit. Written atomically: a crash leaves the old file
+or the new. Version 1 files (before fine-tuning) are read as runs from scratch at the
+default learning rate, which they were.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +28,18 @@ from core.files.outputs import Output, write_atomic
 from core.model.gpt import MAX_VOCABULARY
 from core.model.modelfile import MAX_MODEL_BYTES, MAX_MODEL_VALUES, model_from_json, model_to_json
 from core.training.corpus import Corpus, load_corpus
+from core.training.forgetting import OriginalSample
 from core.training.optimizer import AdamConfig
 from core.training.state import TrainerState
 from core.training.trainer import Trainer
 
 FORMAT = "microgpt-run"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)
 MAX_RUN_BYTES = 3 * MAX_MODEL_BYTES + 64 * MB  # weights, m and v, and the losses
 MAX_RUN_VALUES = 3 * MAX_MODEL_VALUES + 2 * MAX_VOCABULARY + 10_000_000  # ... and losses
 UINT32 = 1 << 32  # seeds and the generator's state are 32-bit
+MAX_LEARNING_RATE = 10.0  # as the command line allows
 
 
 class RunFileError(MicrogptError):
@@ -50,6 +57,10 @@ class SavedRun:
     """Run-until conditions, as text."""
     losses: tuple[float, ...]
     """The loss of every step so far."""
+    original_losses: dict[int, float] = field(default_factory=dict)
+    """When fine-tuning: the original-corpus loss after k steps, for the k measured."""
+    warnings: tuple[str, ...] = ()
+    """What could not be restored, though the run can go on."""
 
 
 def save_run(
@@ -58,8 +69,10 @@ def save_run(
     watch: Sequence[str],
     conditions: Sequence[str],
     losses: Sequence[float],
+    original_losses: Mapping[int, float] | None = None,
 ) -> None:
-    """Save the run as it is between two steps: `losses` must hold one loss per step."""
+    """Save the run as it is between two steps: `losses` must hold one loss per step;
+    `original_losses`, when fine-tuning, the original-corpus loss after k steps."""
     state = trainer.snapshot()
     name = output.given if isinstance(output, Output) else str(output)
     if len(losses) != state.step_index:
@@ -76,6 +89,9 @@ def save_run(
         "corpus": {"path": trainer.corpus.path, "sha256": trainer.corpus.sha256},
         "seed": trainer.seed,
         "schedule": trainer.num_steps,
+        "learning_rate": trainer.adam.config.learning_rate,
+        "fine_tune": trainer.fine_tuning,
+        "original": _original_to_json(trainer, original_losses or {}),
         "step": state.step_index,
         "rng_state": state.rng_state,
         "model": model_to_json(trainer.model),
@@ -86,6 +102,21 @@ def save_run(
         "losses": [float(x) for x in losses],
     }
     write_atomic(output, json.dumps(obj), "run file")
+
+
+def _original_to_json(trainer: Trainer, losses: Mapping[int, float]) -> dict[str, Any] | None:
+    watch = trainer.forgetting
+    if watch is None:
+        return None
+    sample = watch.sample
+    return {
+        "path": sample.corpus.path,
+        "sha256": sample.corpus.sha256,
+        "sample_size": len(sample.sentences),
+        "every": sample.every,
+        "baseline": watch.baseline,
+        "losses": [[k, float(x)] for k, x in sorted(losses.items())],
+    }
 
 
 def load_run(path: str | Path, corpus_path: str | None = None) -> SavedRun:
@@ -117,10 +148,10 @@ def _read(path: str | Path, name: str) -> dict[str, Any]:
             f"{name} is not a run file saved by the debugger (key s); a model file opens "
             "with `microgpt --model FILE`"
         )
-    if obj.get("version") != VERSION:
+    if obj.get("version") not in READS:
         raise RunFileError(
             f"{name} has run-file version {obj.get('version')!r}; this program "
-            f"reads version {VERSION}"
+            f"reads versions {READS[0]} to {READS[-1]}"
         )
     return obj
 
@@ -134,11 +165,12 @@ class _Fields:
     def fail(self, key: str, why: str) -> RunFileError:
         return RunFileError(f"{self.name} is damaged: {self.prefix}{key} {why}")
 
-    def get(self, key: str, kind: type) -> Any:
+    def get(self, key: str, kind: type | tuple[type, ...]) -> Any:
         if key not in self.obj:
             raise self.fail(key, "is missing")
         value = self.obj[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        numeric = kind is int or kind == (int, float)
+        if not isinstance(value, kind) or (numeric and isinstance(value, bool)):
             raise self.fail(key, f"should be {_KINDS[kind]}, not {type(value).__name__}")
         return value
 
@@ -158,8 +190,25 @@ class _Fields:
             raise self.fail(key, "holds something other than finite numbers")
         return np.array(values, dtype=float)
 
+    def rate(self, key: str, default: float) -> float:
+        """A learning rate: a finite number above 0 (missing in version 1 files)."""
+        if key not in self.obj and self.obj.get("version") == 1:
+            return default
+        value = self.get(key, (int, float))
+        if not math.isfinite(value) or not 0 < value <= MAX_LEARNING_RATE:
+            most = MAX_LEARNING_RATE
+            raise self.fail(key, f"is {value!r}; it must be above 0 and at most {most:g}")
+        return float(value)
 
-_KINDS = {int: "a whole number", str: "text", list: "a list", dict: "an object"}
+
+_KINDS = {
+    int: "a whole number",
+    str: "text",
+    list: "a list",
+    dict: "an object",
+    bool: "true or false",
+    (int, float): "a number",
+}
 
 
 def _rebuild(fields: _Fields, corpus: Corpus, name: str) -> SavedRun:
@@ -167,9 +216,23 @@ def _rebuild(fields: _Fields, corpus: Corpus, name: str) -> SavedRun:
     schedule = fields.whole("schedule", 1, 10**9)
     step = fields.whole("step", 0, schedule)
     rng_state = fields.whole("rng_state", 0, UINT32 - 1)
+    rate = fields.rate("learning_rate", AdamConfig.learning_rate)
+    version_1 = fields.obj.get("version") == 1
+    fine_tune = False if version_1 else fields.get("fine_tune", bool)
     model = model_from_json(fields.get("model", dict), name)
+    if fine_tune and model.words is None:
+        raise fields.fail("model", "has no vocabulary, which a fine-tuning run needs")
+    original, warnings = (None, ()) if version_1 else _original(fields, name)
     try:
-        trainer = Trainer(corpus, seed, AdamConfig(num_steps=schedule), model=model)
+        trainer = Trainer(
+            corpus,
+            seed,
+            AdamConfig(learning_rate=rate, num_steps=schedule),
+            model=model,
+            fine_tune=fine_tune,
+            original=original.sample if original else None,
+            baseline=original.baseline if original else None,
+        )
     except MicrogptError as err:
         raise RunFileError(f"{name}: {err}") from None
     count = model.params.count
@@ -196,7 +259,60 @@ def _rebuild(fields: _Fields, corpus: Corpus, name: str) -> SavedRun:
     watch = tuple(_strings(fields, "watch"))
     conditions = tuple(_strings(fields, "conditions"))
     _check_names(trainer, watch, conditions, name)
-    return SavedRun(trainer, watch, conditions, tuple(float(x) for x in losses))
+    return SavedRun(
+        trainer,
+        watch,
+        conditions,
+        tuple(float(x) for x in losses),
+        original.losses_to(step) if original else {},
+        warnings,
+    )
+
+
+@dataclass(frozen=True)
+class _Original:
+    sample: OriginalSample
+    baseline: float
+    losses: dict[int, float]
+
+    def losses_to(self, step: int) -> dict[int, float]:
+        return {k: x for k, x in self.losses.items() if k <= step}
+
+
+def _original(fields: _Fields, name: str) -> tuple[_Original | None, tuple[str, ...]]:
+    """The original corpus's sample and losses of a fine-tuning run, or None (with a
+    warning saying why, when the corpus cannot be read any more: the training itself does
+    not need it, only the watch on forgetting)."""
+    if fields.obj.get("original", None) is None:
+        if "original" not in fields.obj:
+            raise fields.fail("original", "is missing")
+        return None, ()
+    saved = _Fields(fields.get("original", dict), name, "original.")
+    path, sha = saved.get("path", str), saved.get("sha256", str)
+    size = saved.whole("sample_size", 1, 10**6)
+    every = saved.whole("every", 1, 10**9)
+    baseline = saved.get("baseline", (int, float))
+    pairs = saved.get("losses", list)
+    if not math.isfinite(baseline) or not all(
+        isinstance(p, list)
+        and len(p) == 2
+        and type(p[0]) is int
+        and type(p[1]) in (int, float)
+        and math.isfinite(p[1])
+        for p in pairs
+    ):
+        raise saved.fail("losses", "must be [step, loss] pairs of finite numbers")
+    try:
+        corpus = load_corpus(path)
+    except CorpusError as err:
+        return None, (f"{name}: not watching forgetting: cannot read the original corpus: {err}",)
+    if corpus.sha256 != sha:
+        return None, (
+            f"{name}: not watching forgetting: {path} changed since the run was saved "
+            f"(sha256 {sha[:12]}…, now {corpus.sha256[:12]}…)",
+        )
+    sample = OriginalSample.drawn(corpus, size, every)
+    return _Original(sample, float(baseline), {k: float(x) for k, x in pairs}), ()
 
 
 def _strings(fields: _Fields, key: str) -> list[str]:
@@ -217,7 +333,7 @@ def _check_names(
             raise RunFileError(f"{name}: its watch list names {shown(text)}: {err}") from None
     for text in conditions:
         try:
-            parse_condition(text, tokenizer, params)
+            parse_condition(text, tokenizer, params, forgetting=trainer.forgetting is not None)
         except MicrogptError as err:
             raise RunFileError(
                 f"{name}: its condition {shown(text)} cannot be read: {err}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -73,11 +73,12 @@ class Session:
         watch: Iterable[int] = (),
         conditions: Iterable[Condition] = (),
         losses: Sequence[float] = (),
+        original_losses: Mapping[int, float] | None = None,
         policy: HistoryPolicy | None = None,
         follow: bool = False,
     ) -> None:
         self.trainer = trainer
-        self.timeline = Timeline(trainer, policy, losses)
+        self.timeline = Timeline(trainer, policy, losses, original_losses)
         self.watched: list[int] = list(watch)
         self.follow = follow
         """Also watch an entry of each step's first word (see `follower`), so that a
@@ -110,6 +111,11 @@ class Session:
     def losses(self) -> list[float]:
         """The loss of step k at index k, for every step done."""
         return self.timeline.losses
+
+    @property
+    def original_losses(self) -> dict[int, float]:
+        """When fine-tuning, the original-corpus loss after k steps, for the k measured."""
+        return self.timeline.original_losses
 
     def state(self) -> SessionState:
         with self._lock:
@@ -266,7 +272,7 @@ class Session:
 
     def save(self, output: Output, watch_names: Sequence[str], conditions: Sequence[str]) -> int:
         """Save the run between two steps (call it where `advance` runs); the step saved."""
-        save_run(output, self.trainer, watch_names, conditions, self.losses)
+        save_run(output, self.trainer, watch_names, conditions, self.losses, self.original_losses)
         with self._lock:
             self.saved_at, self._stepped = self.steps_done, False
         return self.steps_done

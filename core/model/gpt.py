@@ -130,6 +130,12 @@ class Model:
         model.params.data[:] = [rng.gauss(0.0, INIT_STD) for _ in range(model.params.count)]
         return model
 
+    def copy(self, words: Sequence[str] | None = None) -> Model:
+        """A copy of the weights, naming the tokens `words` (by default, its own)."""
+        model = Model(self.config, self.words if words is None else words)
+        model.params.data[:] = self.params.data
+        return model
+
     def matrix(self, name: str) -> Matrix:
         return self.params[name]
 

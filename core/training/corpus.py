@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core.errors import CorpusError
 from core.files.inputs import MB, read_bytes
-from core.model.tokenizer import JS_WHITESPACE, SPACES, words_in
+from core.model.tokenizer import JS_WHITESPACE, SPACES, Tokenizer, words_in
 
 MAX_CORPUS_BYTES = 64 * MB  # 60 times the tutorial's corpus
 
@@ -110,3 +110,16 @@ def _sentences(text: str, name: str) -> tuple[list[str], list[int], list[str]]:
 
 def _lines(numbers: list[int]) -> str:
     return "1 line" if len(numbers) == 1 else f"{len(numbers)} lines"
+
+
+def check_covered(tokenizer: Tokenizer, corpus: Corpus, vocabulary_source: str) -> None:
+    """Every word of `corpus` must be in the vocabulary: a model has no row for a word it
+    was not trained with. The error names the first unknown word and its line."""
+    for sentence, line in zip(corpus.sentences, corpus.line_numbers):
+        for word in sentence.split(" "):
+            if tokenizer.id_of(word) is None:  # the corpus is lowercase: never "BOS"
+                raise CorpusError(
+                    f"{corpus.path}, line {line}: the word '{word}' is not in the vocabulary "
+                    f"of {vocabulary_source} ({tokenizer.vocab_size - 1:,} words); a model can "
+                    "only be fine-tuned on words it was trained with: remove or replace it"
+                )

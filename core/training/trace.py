@@ -75,6 +75,9 @@ class RowState(IntEnum):
     """No gradient this step, yet moved: carried by Adam's momentum alone."""
     GRADIENT = 3
     """Got a gradient this step."""
+    OUTSIDE = 4
+    """Not a word of the corpus being trained on, so no step can give it a gradient (when
+    fine-tuning on a corpus with fewer words than the model's vocabulary)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ class Timings:
     """Topological sort and the chain rule."""
     update_ms: float
     """Adam."""
+    original_ms: float = 0.0
+    """Measuring the original-corpus loss, when fine-tuning (not part of the step)."""
 
     @property
     def total_ms(self) -> float:
@@ -130,7 +135,7 @@ class StepTrace:
     loss: float
     """The step's loss: loss_sum / n (computed as loss_sum * n**-1, as the reference)."""
     lr: float
-    """The learning rate used: 0.01 * (1 - step / num_steps)."""
+    """The learning rate used: the peak (0.01 unless set) * (1 - step / num_steps)."""
     token_rows: tuple[RowGradient, ...]
     """Token-embedding rows that received a non-zero gradient, by row id."""
     position_rows: tuple[RowGradient, ...]
@@ -151,6 +156,11 @@ class StepTrace:
     reference_nodes: int
     """Nodes the reference's one-op-per-node graph has for the same loss."""
     timings: Timings = field(compare=False)
+    original_loss: float | None = None
+    """When fine-tuning, on the steps it is measured: the loss on the fixed sample of the
+    corpus the model was first trained on, after this step's update."""
+    original_rise: float | None = None
+    """original_loss minus its value before the first fine-tuning step: what was forgotten."""
 
     def rows_in(self, state: RowState) -> int:
         """How many token-embedding rows this step left in `state`."""

@@ -91,12 +91,17 @@ _STATES = tuple(RowState)  # by value
 
 
 def row_states(
-    hits: np.ndarray, moved: Sequence[int], gradient: Sequence[RowGradient]
+    hits: np.ndarray,
+    moved: Sequence[int],
+    gradient: Sequence[RowGradient],
+    in_corpus: np.ndarray | None = None,
 ) -> tuple[RowState, ...]:
     """Each row's state: GRADIENT if it got one this step, else MOMENTUM if the update
     moved it, else RESTING if it got a gradient before (`hits` counts this step), else
-    NEVER."""
+    OUTSIDE if its word is not in the corpus (`in_corpus`, per row), else NEVER."""
     states = np.where(hits > 0, RowState.RESTING, RowState.NEVER)
+    if in_corpus is not None:
+        states[(hits == 0) & ~in_corpus] = RowState.OUTSIDE
     states[np.asarray(moved, dtype=np.intp)] = RowState.MOMENTUM
     states[np.asarray([r.row for r in gradient], dtype=np.intp)] = RowState.GRADIENT
     return tuple(map(_STATES.__getitem__, states.tolist()))

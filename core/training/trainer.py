@@ -13,15 +13,17 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from core.autograd.engine import BackwardPass, Value, vsum
-from core.autograd.primitives import Softmax, scale_down, softmax
+from core.autograd.engine import BackwardPass, Value
+from core.autograd.primitives import Softmax
 from core.errors import NonFiniteError
 from core.model.fit import check_fits
-from core.model.gpt import GPTConfig, KVCache, Model, gpt
+from core.model.gpt import GPTConfig, Model
 from core.model.graph_size import reference_node_count
+from core.model.loss import sentence_loss
 from core.model.tokenizer import Tokenizer
 from core.reference.rng import Mulberry32
-from core.training.corpus import Corpus
+from core.training.corpus import Corpus, check_covered
+from core.training.forgetting import Forgetting, OriginalSample
 from core.training.optimizer import Adam, AdamConfig
 from core.training.state import TrainerState, frozen
 from core.training.trace import StepTrace, Timings, WatchedParameter
@@ -52,24 +54,52 @@ class Trainer:
         seed: int = DEFAULT_SEED,
         adam: AdamConfig | None = None,
         model: Model | None = None,
+        *,
+        fine_tune: bool = False,
+        original: OriginalSample | None = None,
+        baseline: float | None = None,
     ) -> None:
+        """From scratch (no model), or from `model`'s weights: with `fine_tune`, as the
+        tutorial's fine-tuning script starts from a loaded model (the model must carry its
+        vocabulary: see core.training.finetune); without it, a run of this corpus resumed
+        from its own weights. `original`: the sample whose loss shows what fine-tuning
+        forgets, and `baseline` its loss before the first step (measured when not given)."""
         self.corpus = corpus
         self.seed = seed
         self.rng = Mulberry32(seed)
+        self.fine_tuning = fine_tune
         sentences = list(corpus.sentences)
-        self.rng.shuffle(sentences)  # the reference shuffles before building anything
-        self.sentences = tuple(sentences)
-        self.tokenizer = Tokenizer.from_sentences(sentences)
-        if model is None:
-            config = GPTConfig(vocab_size=self.tokenizer.vocab_size)
-            model = Model.initialised(config, self.rng, self.tokenizer.words)
+        if fine_tune:
+            if model is None or model.words is None:
+                raise ValueError("fine-tuning needs a model that carries its vocabulary")
+            # The reference's loadModel first builds a fresh model, drawing a whole weight
+            # initialisation from the generator, and only then overwrites the weights: the
+            # shuffle of the new corpus comes after those draws.
+            Model.initialised(model.config, self.rng)
+            self.rng.shuffle(sentences)
+            self.tokenizer = Tokenizer(model.words)
+            check_covered(self.tokenizer, corpus, "the model")
+            model = model.copy()
         else:
-            model = _adopt(model, self.tokenizer, corpus.path)
+            self.rng.shuffle(sentences)  # the reference shuffles before building anything
+            self.tokenizer = Tokenizer.from_sentences(sentences)
+            if model is None:
+                config = GPTConfig(vocab_size=self.tokenizer.vocab_size)
+                model = Model.initialised(config, self.rng, self.tokenizer.words)
+            else:
+                model = _adopt(model, self.tokenizer, corpus.path)
+        self.sentences = tuple(sentences)
         config = model.config
         self.model = model
         self.adam = Adam(model.params.count, adam or AdamConfig())
         self.step_index = 0  # the next step to run (0-based)
         self.token_row_hits = np.zeros(config.vocab_size, dtype=np.int64)
+        self.corpus_rows = _corpus_rows(self.tokenizer, sentences)
+        self.forgetting: Forgetting | None = None
+        if original is not None:
+            if baseline is None:
+                baseline = self._original_loss(original)
+            self.forgetting = Forgetting(original, baseline)
 
     @property
     def num_steps(self) -> int:
@@ -117,7 +147,8 @@ class Trainer:
         tokens = self.tokenizer.encode(sentence)
         params = self.model.params
         t0 = time.perf_counter()
-        loss, total, probs, losses = self._forward(tokens)
+        forward = sentence_loss(self.model, tokens)
+        loss, probs, losses = forward.loss, forward.probs, forward.losses
         t1 = time.perf_counter()
         run = loss.backward()
         t2 = time.perf_counter()
@@ -136,34 +167,38 @@ class Trainer:
         update = self.adam.update(params.data, params.grad, step)
         t4 = time.perf_counter()
         self.step_index += 1
-        timings = Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t4 - t3) * 1e3)
+        original = self._measure_forgetting()
+        t5 = time.perf_counter()
+        timings = Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t4 - t3) * 1e3, (t5 - t4) * 1e3)
         return self._trace(
             step,
             sentence_index,
             sentence,
             tokens,
             loss,
-            total.data,
+            forward.total.data,
             probs,
             losses,
             run,
             gradients,
             update,
             before,
+            original,
             timings,
         )
 
-    def _forward(self, tokens: list[int]) -> tuple[Value, Value, list[Softmax], list[Value]]:
-        """The mean loss, the sum it divides, and each position's distribution and loss."""
-        n = min(self.model.config.block_size, len(tokens) - 1)
-        cache = KVCache.empty(self.model.config)
-        probs, losses = [], []
-        for pos in range(n):
-            p = softmax(gpt(self.model, tokens[pos], pos, cache))
-            probs.append(p)
-            losses.append(p[tokens[pos + 1]].log().neg())
-        total = vsum(losses)
-        return scale_down(total, n), total, probs, losses
+    def _measure_forgetting(self) -> tuple[float, float] | None:
+        """The original-corpus loss after this step and its rise since the start, when one
+        is due (called with the collector paused, after the update)."""
+        watch = self.forgetting
+        if watch is None or not watch.sample.due(self.step_index, self.num_steps):
+            return None
+        loss = watch.sample.loss(self.model, self.tokenizer)
+        return loss, loss - watch.baseline
+
+    def _original_loss(self, sample: OriginalSample) -> float:
+        with collector_paused(), np.errstate(all="ignore"):
+            return sample.loss(self.model, self.tokenizer)
 
     def _check_finite(self, step: int, loss: Value, tokens: list[int]) -> None:
         params = self.model.params
@@ -214,6 +249,7 @@ class Trainer:
         grads: GradientReport,
         update: np.ndarray,
         before: dict[int, tuple[float, float, float, float]],
+        original: tuple[float, float] | None,
         timings: Timings,
     ) -> StepTrace:
         model, params = self.model, self.model.params
@@ -245,18 +281,27 @@ class Trainer:
             position_rows=grads.position_rows,
             token_rows_moved=moved,
             token_row_hits=tuple(hits.tolist()),
-            token_row_states=row_states(hits, moved, grads.token_rows),
+            token_row_states=row_states(hits, moved, grads.token_rows, self.corpus_rows),
             matrix_grad_norms=grads.matrix_norms,
             watched=watched,
             nodes=run.nodes,
             reference_nodes=reference_node_count(model.config, n, len(set(tokens[:n]))),
+            original_loss=None if original is None else original[0],
+            original_rise=None if original is None else original[1],
             timings=timings,
         )
+
+
+def _corpus_rows(tokenizer: Tokenizer, sentences: Sequence[str]) -> np.ndarray:
+    """Which token-embedding rows the corpus can give a gradient: its words' and BOS's
+    (all of them, but when fine-tuning on a corpus with fewer words)."""
+    rows = np.zeros(tokenizer.vocab_size, dtype=bool)
+    words = {w for s in sentences for w in s.split(" ")}
+    rows[tokenizer.encode(" ".join(words))] = True  # BOS, and every word's id
+    return rows
 
 
 def _adopt(model: Model, tokenizer: Tokenizer, corpus_path: str) -> Model:
     """A loaded model, checked against the corpus's vocabulary and given its words."""
     check_fits(model, "the model", tokenizer, corpus_path)
-    adopted = Model(model.config, tokenizer.words)
-    adopted.params.data[:] = model.params.data
-    return adopted
+    return model.copy(tokenizer.words)

@@ -281,7 +281,7 @@ async def test_a_bad_condition_is_refused_quoting_it_literally(debugger, case):
 
 
 async def test_a_condition_the_parser_trips_on_is_refused_without_a_crash(debugger, monkeypatch):
-    def parse(text, tokenizer, params):
+    def parse(text, tokenizer, params, **options):
         raise IndexError("[b]no such[/b] position")
 
     monkeypatch.setattr("tui.actions.parse_condition", parse)

@@ -12,12 +12,9 @@ from typing import Any
 from rich.console import Console
 
 from core.debugging.runfile import load_run
-from core.errors import ModelFileError
 from core.files.outputs import Input
-from core.model.modelfile import load_model
-from core.training.corpus import DEFAULT_CORPUS, load_corpus
-from core.training.optimizer import AdamConfig
 from core.training.trainer import Trainer
+from tui.commands.start import start_run
 from tui.console import print_warnings, say
 
 
@@ -25,7 +22,7 @@ def run_debugger(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.resume:
         say(err, f"resuming {args.resume}…")
         run = load_run(args.resume, args.data)  # the run's own corpus unless --data
-        print_warnings(err, run.trainer.corpus.warnings)
+        print_warnings(err, [*run.trainer.corpus.warnings, *run.warnings])
         params = run.trainer.model.params
         from tui.actions import RUN_FILE_INPUT
 
@@ -33,22 +30,16 @@ def run_debugger(args: argparse.Namespace, out: Console, err: Console) -> int:
             run.trainer,
             watch=[params.index_of(name) for name in run.watch],
             losses=run.losses,
+            original_losses=run.original_losses,
             conditions=run.conditions,
             run_path=args.resume,
             inputs=[Input(args.resume, RUN_FILE_INPUT)],
         )
-    corpus = load_corpus(args.data or DEFAULT_CORPUS)
-    print_warnings(err, corpus.warnings)
-    model = load_model(args.model) if args.model else None
-    say(err, f"preparing {corpus.path} (seed {args.seed})…")
-    try:
-        trainer = Trainer(corpus, args.seed, AdamConfig(num_steps=args.steps), model=model)
-    except ModelFileError as error:
-        raise ModelFileError(f"{args.model}: {error}") from None
+    started = start_run(args, err)
     return _open(
-        trainer,
-        warnings=corpus.warnings,
-        inputs=[Input(args.model, "the model file")] if args.model else [],
+        started.trainer,
+        warnings=started.warnings,
+        inputs=[i for i in started.inputs if i.path != started.trainer.corpus.path],
     )
 
 

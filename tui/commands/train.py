@@ -33,13 +33,12 @@ from rich.progress import (
 from rich.text import Text
 
 from core.errors import MicrogptError
-from core.files.outputs import AtomicFile, Input, Output, check_output
+from core.files.outputs import AtomicFile, Output, check_output
 from core.model.modelfile import save_model
-from core.training.corpus import load_corpus
-from core.training.optimizer import AdamConfig
 from core.training.stats import MEAN_WINDOW, recent_mean
 from core.training.trainer import Trainer
-from tui.console import print_warnings, say
+from tui.commands.start import start_run
+from tui.console import say
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -87,6 +86,8 @@ class Progressed:
     first_loss: float = 0.0
     recent_losses: deque[float] = field(default_factory=lambda: deque(maxlen=MEAN_WINDOW))
     recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    original: tuple[int, float, float] | None = None
+    """When fine-tuning, the last original-corpus measurement: steps done, loss, rise."""
     failure: MicrogptError | None = None
 
 
@@ -101,29 +102,30 @@ def run_train(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _run(args: argparse.Namespace, err: Console, stop: StopOnSignals) -> Progressed:
-    corpus = load_corpus(args.data)
-    print_warnings(err, corpus.warnings)
-    inputs = [Input(corpus.path, "the corpus")]
+    run = start_run(args, err)
+    trainer, inputs = run.trainer, run.inputs
+    corpus = trainer.corpus
     save = check_output(args.save, "model file", inputs) if args.save else None
     log_output = (
         check_output(args.log_jsonl, "log", inputs, [save] if save else [])
         if args.log_jsonl
         else None
     )
-    trainer = Trainer(corpus, args.seed, AdamConfig(num_steps=args.steps))
     gc.freeze()  # the corpus and model live as long as the run: never scan them again
     total = min(args.stop_after or args.steps, args.steps)
     say(
         err,
         f"training on {corpus.path}: {len(corpus.sentences):,} sentences, vocabulary "
         f"{trainer.tokenizer.vocab_size}, {trainer.model.params.count:,} parameters, "
-        f"seed {args.seed}, {total:,} of {args.steps:,} steps",
+        f"seed {args.seed}, learning rate {args.lr:g}, {total:,} of {args.steps:,} steps",
     )
+    if trainer.forgetting is not None:
+        say(err, f"original-corpus loss before fine-tuning: {trainer.forgetting.baseline:.4f}")
     log = AtomicFile(log_output) if log_output else None
     try:
         started = time.perf_counter()
         done = _train(trainer, total, log, err, stop)
-        _summarise(err, done, time.perf_counter() - started)
+        _summarise(err, done, time.perf_counter() - started, trainer)
         if done.failure is not None:
             say(err, str(done.failure), "error:", "bold red")
         _write(trainer, save, log, done, err)
@@ -142,11 +144,13 @@ def _train(
         MofNCompleteColumn(),
         BarColumn(),
         TextColumn("loss {task.fields[loss]}"),
+        *([TextColumn("original {task.fields[original]}")] if trainer.forgetting else []),
         StepRateColumn(),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=False) as progress:
-        task = progress.add_task("train", total=total, loss="   ...")
+        baseline = trainer.forgetting.baseline if trainer.forgetting else 0.0
+        task = progress.add_task("train", total=total, loss="   ...", original=f"{baseline:.4f}")
         while done.steps < total and stop.signal is None:
             before = trainer.snapshot()
             try:
@@ -159,7 +163,15 @@ def _train(
                 done.failure = failure
                 break
             if log is not None:
-                line = {"step": trace.step + 1, "loss": trace.loss, "n": trace.n, "lr": trace.lr}
+                line: dict[str, float | None] = {
+                    "step": trace.step + 1,
+                    "loss": trace.loss,
+                    "n": trace.n,
+                    "lr": trace.lr,
+                }
+                if trace.original_loss is not None:
+                    line["original_loss"] = trace.original_loss
+                    line["original_rise"] = trace.original_rise
                 try:
                     log.write(json.dumps(line) + "\n")
                     log.flush()  # a line per step, for `tail -f`
@@ -172,6 +184,10 @@ def _train(
             done.recent_ms.append(trace.timings.total_ms)
             mean = recent_mean(list(done.recent_losses))
             shown = f" (last {mean.steps}: {mean.value:.4f})" if mean else ""
+            if trace.original_loss is not None and trace.original_rise is not None:
+                done.original = (trace.step + 1, trace.original_loss, trace.original_rise)
+                original = f"{trace.original_loss:.4f} ({trace.original_rise:+.4f})"
+                progress.update(task, original=original)
             progress.update(task, advance=1, loss=f"{trace.loss:.4f}{shown}")
             if done.failure is not None:
                 break
@@ -203,7 +219,7 @@ def _write(
         raise failed
 
 
-def _summarise(err: Console, done: Progressed, elapsed: float) -> None:
+def _summarise(err: Console, done: Progressed, elapsed: float, trainer: Trainer) -> None:
     if not done.steps:
         return
     ms = statistics.median(done.recent_ms)
@@ -214,3 +230,10 @@ def _summarise(err: Console, done: Progressed, elapsed: float) -> None:
         f"trained {done.steps:,} steps in {elapsed:.1f} s (median {ms:.1f} ms per step over "
         f"the last {len(done.recent_ms):,}); loss {done.first_loss:.4f} at step 1{tail}",
     )
+    if trainer.forgetting is not None and done.original is not None:
+        steps, loss, rise = done.original
+        say(
+            err,
+            f"original-corpus loss {trainer.forgetting.baseline:.4f} before fine-tuning, "
+            f"{loss:.4f} after {steps:,} steps ({rise:+.4f})",
+        )

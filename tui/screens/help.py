@@ -35,7 +35,9 @@ ABOUT = """
 ## Where the numbers come from
 - **Status**: the step shown, its sentence (the corpus is shuffled once with the seed, then
   walked in order: sentence = step mod sentences), the learning rate
-  `0.01 · (1 − step / steps)`, the step's loss and a running mean.
+  `peak · (1 − step / steps)` (the peak is 0.01, or `--lr`: 0.001 to fine-tune), the step's
+  loss and a running mean. Fine-tuning, `original corpus` is the loss on a fixed sample of
+  the corpus the model was first trained on, measured every 100 steps: what is forgotten.
 - **Tokens**: the sentence between two BOS tokens; under each word its token id (the word's
   place in the sorted vocabulary; BOS is the last id). Position t reads tokens 0..t and
   predicts token t+1. At most 16 positions train: longer sentences are cut (**✂**, and the
@@ -48,7 +50,8 @@ ABOUT = """
 - **Embedding gradients**: one cell per token-embedding row (597: the 596 words, then
   BOS). `░▒▓█` got a gradient this step, darker for a larger norm (relative to the largest
   this step); `•` got none but still moved, carried by Adam's momentum m; `∘` resting: had
-  a gradient in an earlier step, and m has run out; `·` never got a gradient. **e** switches
+  a gradient in an earlier step, and m has run out; `·` never got a gradient; `-` (when
+  fine-tuning) a word the corpus does not contain, which no step can touch. **e** switches
   to all steps: in how many steps each row got a gradient (`░ 1`, `▒ 2–9`, `▓ 10–99`,
   `█ 100+`). `pos` lists the position-embedding rows the same way. Focus it (4) to move
   its cursor with the arrows.
@@ -61,7 +64,8 @@ ABOUT = """
   `▁▂▃▄▅▆▇█` draw m and v over the last 30 steps, on the scale written above them (m's
   middle is 0).
 - **Loss**: each step's loss, the running mean of the last 100 steps, and the loss of a
-  random guess, ln(vocabulary size) (6.39 for 597 tokens), where an untrained model starts.
+  random guess, ln(vocabulary size) (6.39 for 597 tokens), where an untrained model starts;
+  fine-tuning, `◆` the original-corpus loss where it was measured.
 
 ## Going back, and running until
 - **b** restores the exact state before the last step; **g** goes to any step, forward or

@@ -134,7 +134,9 @@ class MainScreen(Screen[None]):
                 f"Next word at position {view.selected}" if trace is not None else "Distribution"
             )
             self._distribution.show(position, context)
-            self._loss.show(tuple(view.losses), guess_loss(len(self.words) + 1))
+            self._loss.show(
+                tuple(view.losses), guess_loss(len(self.words) + 1), view.original_losses
+            )
             self._embeddings.show(trace)
             self._adam.show(view.watch_rows(), trace.step + 1 if trace else None)
 

@@ -23,11 +23,14 @@ from tui.widgets.line_widget import LineWidget
 Mode = Literal["step", "cumulative"]
 HINT = "no steps yet: press space"
 # A cell's code: 0-2 the RowState of a row without a gradient, 3-6 a gradient's relative
-# norm (GRADIENT + level), 7-10 a hit-count level (HITS + level - 1).
-NEVER, RESTING, MOMENTUM, GRADIENT = RowState  # 0-3, in value order
-HITS = 7
-GLYPHS = "·∘•" + LEVELS + LEVELS
-CLASSES = ("never", "resting", "momentum", *["gradient"] * 4, "hit1", "hit2", "hit3", "hit4")
+# norm (GRADIENT + level), 7-10 a hit-count level (HITS + level - 1), 11 a row outside the
+# corpus (fine-tuning on fewer words).
+NEVER, RESTING, MOMENTUM, GRADIENT, OUTSIDE_STATE = RowState  # 0-4, in value order
+HITS, OUTSIDE = 7, 11
+GLYPHS = "·∘•" + LEVELS + LEVELS + texts.OUTSIDE_GLYPH
+CLASSES = (
+    "never", "resting", "momentum", *["gradient"] * 4, "hit1", "hit2", "hit3", "hit4", "outside",
+)  # fmt: skip
 PREFIX = "embedding-grad-map--"
 MOVE = Binding.Group("Move")  # one footer entry for the four arrows
 HIT_EDGES = (1, 2, 10, 100)  # the fewest hits of each level
@@ -64,7 +67,8 @@ class EmbeddingGradMap(LineWidget, can_focus=True):
 One cell per token-embedding row, ids in reading order (BOS last). **This step**: `░▒▓█`
 got a gradient (norm relative to the largest); `•` got none yet moved, carried by Adam's
 momentum (the tutorial's text says such rows "are not updated"; its code moves them); `∘`
-resting: had a gradient before, but its momentum has run out; `·` never touched. **All
+resting: had a gradient before, but its momentum has run out; `·` never touched; `-`
+(fine-tuning) not a word of the corpus being trained on, so no step will touch it. **All
 steps**: in how many steps each row got a gradient, on a log scale. `pos`: the position
 rows. The arrows move the cursor; the lines under the grid (`▸`) describe its row, and
 stay in view while the map is focused.
@@ -77,6 +81,7 @@ stay in view while the map is focused.
         & > .embedding-grad-map--gradient { color: #E69F00; text-style: bold; }  /* Okabe-Ito */
         & > .embedding-grad-map--momentum { color: #56B4E9; }  /* Okabe-Ito sky blue */
         & > .embedding-grad-map--never { color: $text-muted; }
+        & > .embedding-grad-map--outside { color: $text-disabled; }
         & > .embedding-grad-map--resting { color: $text-muted; }
         & > .embedding-grad-map--label { color: $text-muted; }
         & > .embedding-grad-map--hit1 { color: #3B528B; }  /* viridis */
@@ -246,10 +251,14 @@ stay in view while the map is focused.
 
     def _codes(self, trace: StepTrace) -> np.ndarray:
         """The code of every token cell in the current mode."""
+        states = np.array(trace.token_row_states, dtype=np.int64)
+        outside = states == OUTSIDE_STATE
         if self.mode == "cumulative":
             hits = np.asarray(trace.token_row_hits)
-            return np.where(hits > 0, HITS - 1 + hit_levels(hits), NEVER)
-        codes = np.array(trace.token_row_states, dtype=np.int64)
+            return np.where(
+                hits > 0, HITS - 1 + hit_levels(hits), np.where(outside, OUTSIDE, NEVER)
+            )
+        codes = np.where(outside, OUTSIDE, states)
         if trace.token_rows:
             norms = np.array([r.norm for r in trace.token_rows])
             codes[[r.row for r in trace.token_rows]] = GRADIENT + levels(norms, norms.max())
@@ -294,29 +303,37 @@ stay in view while the map is focused.
         ids), how many moved without one or never, and the legend."""
         got, *others = texts.step_counts(
             trace.rows_in(GRADIENT), self.vocab_size, trace.rows_in(MOMENTUM),
-            trace.rows_in(NEVER), trace.rows_in(RESTING),
+            trace.rows_in(NEVER), trace.rows_in(RESTING), trace.rows_in(OUTSIDE_STATE),
         )  # fmt: skip
         rows = {r.row for r in trace.token_rows}
         in_order = dict.fromkeys(t for t in trace.tokens if t in rows)  # sentence order
         words = texts.listing(f"{got}: ", [f"{self.label(r)} {r}" for r in in_order], width)
         counts = texts.wrap([[(text, "")] for text in others], width)
-        return words + counts + texts.wrap(texts.step_legend(), width, sep="  ", hang=False)
+        legend = texts.step_legend(outside=trace.rows_in(OUTSIDE_STATE) > 0)
+        return words + counts + texts.wrap(legend, width, sep="  ", hang=False)
 
     def _hit_texts(self, trace: StepTrace, width: int) -> list[Pieces]:
         """Cumulative mode: the counts, the words most often with a gradient, the shades."""
         size, hits = self.vocab_size, np.asarray(trace.token_row_hits)
-        hit, never = int((hits > 0).sum()), int((hits == 0).sum())
+        outside = trace.rows_in(OUTSIDE_STATE)
+        hit, never = int((hits > 0).sum()), int((hits == 0).sum()) - outside
         counts = [f"{hit} of {size} rows ever got a gradient", f"{never} never did"]
+        if outside:
+            counts.append(texts.outside_count(outside))
         order = np.argsort(-hits, kind="stable")[:hit].tolist()
         items = [f"{self.label(r)} ×{hits[r]}" for r in order]  # ×: steps, not an id
         return (
             texts.wrap([[(text, "")] for text in counts], width)
             + texts.listing("most often with a gradient: ", items, width)
-            + texts.wrap(texts.hit_legend(), width, sep="  ", hang=False)
+            + texts.wrap(texts.hit_legend(outside=outside > 0), width, sep="  ", hang=False)
         )
 
     def _detail_fields(self, trace: StepTrace) -> list[str]:
         row = self.cursor
         norm = next((r.norm for r in trace.token_rows if r.row == row), None)
         hits = trace.token_row_hits[row] if row < len(trace.token_row_hits) else 0
-        return texts.detail(self.label(row), row, norm, row in trace.token_rows_moved, hits)
+        outside = row < len(trace.token_row_states) and (
+            trace.token_row_states[row] is OUTSIDE_STATE
+        )
+        moved = row in trace.token_rows_moved
+        return texts.detail(self.label(row), row, norm, moved, hits, outside)

@@ -12,6 +12,7 @@ Pieces = list[tuple[str, str]]  # (text, space-separated style names)
 LEVELS = "░▒▓█"  # weakest to strongest
 HIT_RANGES = ("1", "2–9", "10–99", "100+")
 LISTING_LINES = 4  # a longer word list ends in "+N more"
+OUTSIDE_GLYPH = "-"  # a row no step of this corpus can touch
 FOCUS_KEY = "4"  # the app's key that focuses the map (its fourth panel)
 
 
@@ -92,30 +93,41 @@ def listing(lead: str, items: Sequence[str], width: int) -> list[Pieces]:
     return lines
 
 
-def step_counts(got: int, size: int, momentum: int, never: int, resting: int) -> list[str]:
+def step_counts(
+    got: int, size: int, momentum: int, never: int, resting: int, outside: int = 0
+) -> list[str]:
     """Step mode's counts: of rows with a gradient (the word list's lead), then of the
     other states."""
     rest = [f"{resting} resting"] if resting else []
+    out = [outside_count(outside)] if outside else []
     return [f"{got} of {size} rows got a gradient", f"{momentum} moved by momentum",
-            f"{never} never touched", *rest]  # fmt: skip
+            f"{never} never touched", *rest, *out]  # fmt: skip
 
 
-def step_legend() -> list[Pieces]:
+def outside_count(outside: int) -> str:
+    return f"{outside} not in this corpus: fine-tuning never touches them"
+
+
+OUTSIDE_LEGEND: Pieces = [(OUTSIDE_GLYPH, "outside"), (" not a word of this corpus", "")]
+
+
+def step_legend(outside: bool = False) -> list[Pieces]:
     """Every glyph of step mode: the levels are relative to this step's largest norm."""
     return [
         [(LEVELS, "gradient"), (" gradient by norm (█: the largest)", "")],
         [("•", "momentum"), (" no gradient, moved by momentum", "")],
         [("∘", "resting"), (" resting: its momentum ran out", "")],
         [("·", "never"), (" never touched", "")],
+        *([OUTSIDE_LEGEND] if outside else []),
     ]
 
 
-def hit_legend() -> list[Pieces]:
+def hit_legend(outside: bool = False) -> list[Pieces]:
     """Cumulative mode's shades: how many steps gave the row a gradient, on a log scale."""
     legend = [[("steps with a gradient: ", "label"), ("·", "never"), (" 0", "")]]
     for level, span in enumerate(HIT_RANGES, 1):
         legend.append([(LEVELS[level - 1], f"hit{level}"), (f" {span}", "")])
-    return legend
+    return legend + ([OUTSIDE_LEGEND] if outside else [])
 
 
 def notes(size: int, block: int, cumulative: bool) -> list[list[str]]:
@@ -128,9 +140,13 @@ def notes(size: int, block: int, cumulative: bool) -> list[list[str]]:
     ]
 
 
-def detail(label: str, row: int, norm: float | None, moved: bool, hits: int) -> list[str]:
+def detail(
+    label: str, row: int, norm: float | None, moved: bool, hits: int, outside: bool = False
+) -> list[str]:
     """The row under the cursor, as fields: word and id, this step's gradient, whether the
     update moved it and why, and in how many steps it got a gradient so far."""
+    if outside:
+        return [f"▸ {label} (id {row})", "not a word of this corpus: no step will touch it"]
     if norm is not None:
         grad, how = f"gradient norm {norm:.3g}", "moved" if moved else "not moved"
     else:

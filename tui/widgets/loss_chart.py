@@ -1,12 +1,13 @@
 """The loss chart: each step's loss (as braille dots while there are few steps per column,
 as a band of where most of them fall once there are many), the running mean over the last
-`MEAN_WINDOW` steps, the random-guess line ln(vocab) where an untrained model starts, and
-the last step's loss."""
+`MEAN_WINDOW` steps, the random-guess line ln(vocab) where an untrained model starts, the
+last step's loss, and, when fine-tuning, the loss on the original corpus where it was
+measured (what the fine-tuning makes the model forget)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby, pairwise, product
 from typing import ClassVar
@@ -21,9 +22,9 @@ HINT = "no steps yet: press space"
 # Bit of each braille dot in a cell, by [dot row 0-3][dot column 0-1].
 BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]])
 # What a plot cell shows; a later kind is drawn over an earlier one.
-BLANK, BAND, LOSS, GUESS, MEAN, LAST = range(6)
+BLANK, BAND, LOSS, GUESS, MEAN, ORIGINAL, LAST = range(7)
 KIND_CLASS = ("", "loss-chart--band", "loss-chart--loss", "loss-chart--guess",
-              "loss-chart--mean", "loss-chart--last")  # fmt: skip
+              "loss-chart--mean", "loss-chart--original", "loss-chart--last")  # fmt: skip
 # Each step is its own dot while a column's dots would fill at most this share of the dot
 # rows their spread covers. Measured on real runs (a spread of ~2.5 around the mean): past
 # it they merge into a solid block that hides the mean (300 steps at 33 columns fill ~30%,
@@ -83,7 +84,9 @@ def guess_text(guess: float) -> tuple[str, str]:
 
 # The style of each mark where the legend shows it.
 MARK_CLASS = {"⠒": "loss-chart--loss", "░": "loss-chart--band", "━": "loss-chart--mean",
-              "┄": "loss-chart--guess", "●": "loss-chart--last"}  # fmt: skip
+              "┄": "loss-chart--guess", "●": "loss-chart--last",
+              "◆": "loss-chart--original"}  # fmt: skip
+MEASURED, BETWEEN = "◆", "·"  # the original-corpus loss where measured, and between
 
 
 def legend_lines(items: Sequence[Sequence[str]], width: int) -> list[str]:
@@ -136,6 +139,7 @@ class Series:
     cols: np.ndarray  # each step's plot cell column
     mean: np.ndarray  # the running mean at each step
     spread: np.ndarray | None  # the band's bottom and top at each column; None: single dots
+    original: np.ndarray  # (steps done, loss) of each original-corpus measurement
 
 
 class LossChart(LineWidget):
@@ -152,6 +156,7 @@ class LossChart(LineWidget):
         & > .loss-chart--mean { color: #E69F00; text-style: bold; }  /* Okabe-Ito orange */
         & > .loss-chart--guess { color: $text-muted; }
         & > .loss-chart--last { color: $text; text-style: bold; }
+        & > .loss-chart--original { color: #009E73; text-style: bold; }  /* bluish green */
         & > .loss-chart--axis { color: $text-muted; }
         &:light > .loss-chart--loss { color: #0072B2; }
         &:light > .loss-chart--band { color: #0072B2 60%; }
@@ -170,17 +175,23 @@ class LossChart(LineWidget):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._losses = np.zeros(0)
         self._guess = math.nan
+        self._original = np.zeros((0, 2))
         self._key: tuple[object, ...] = ()
 
-    def show(self, losses: Sequence[float], guess: float) -> None:
-        """Plot `losses` (losses[k] is the loss of step k + 1) and the guess line."""
+    def show(
+        self, losses: Sequence[float], guess: float, original: Mapping[int, float] | None = None
+    ) -> None:
+        """Plot `losses` (losses[k] is the loss of step k + 1) and the guess line; and
+        `original`, the original-corpus loss once k steps were done, for the k measured."""
         n = len(losses)
-        key = (n, guess, losses[0] if n else None, losses[-1] if n else None)
+        measured = sorted((original or {}).items())
+        key = (n, guess, losses[0] if n else None, losses[-1] if n else None, tuple(measured))
         if key == self._key:  # the app calls this at every refresh, mostly unchanged
             return
         self._key = key
         self._losses = np.array(losses, dtype=np.float64)
         self._guess = guess
+        self._original = np.array(measured, dtype=np.float64).reshape(-1, 2)
         self._invalidate()
 
     def _build(self, width: int, height: int) -> list[Strip]:
@@ -227,15 +238,16 @@ class LossChart(LineWidget):
             if n / dot_columns > MAX_DOT_DENSITY * covered:
                 ends = np.searchsorted(cols, np.arange(plot_w), side="right") - 1
                 spread = recent_spread(values, ends, MEAN_WINDOW)
-        return Series(values, cols, mean, spread)
+        return Series(values, cols, mean, spread, self._original)
 
     def _range(self, series: Series, guess: float) -> tuple[float, float]:
         """Single dots: every loss. A band: the band, the mean and the last step, so that
         rare outliers, not drawn, do not squeeze the plot."""
+        measured = series.original[:, 1]
         if series.spread is None:
-            return y_range(series.values, guess)
-        return y_range(np.concatenate([series.spread.ravel(), series.mean, series.values[-1:]]),
-                       guess)  # fmt: skip
+            return y_range(np.concatenate([series.values, measured]), guess)
+        return y_range(np.concatenate([series.spread.ravel(), series.mean, series.values[-1:],
+                                       measured]), guess)  # fmt: skip
 
     def _y_labels(self, scale: Scale, plot_h: int, guess: float) -> dict[int, tuple[str, str]]:
         """Top, bottom and middle values, and the guess value on its own row."""
@@ -279,6 +291,7 @@ class LossChart(LineWidget):
             free = kinds[g] == BLANK
             kinds[g, free], chars[g, free] = GUESS, ord("┄")
         self._draw_mean(series, scale, kinds, chars)
+        self._draw_original(series, scale, kinds, chars)
         last = len(values) - 1
         if math.isfinite(values[last]):
             r, c = scale.cell_row(values[last]), cols[last]
@@ -316,6 +329,23 @@ class LossChart(LineWidget):
         target_kinds[on], target_chars[on] = MEAN, glyph[on]
         kinds[:, cols], chars[:, cols] = target_kinds, target_chars
 
+    def _draw_original(
+        self, series: Series, scale: Scale, kinds: np.ndarray, chars: np.ndarray
+    ) -> None:
+        """The original-corpus loss: ◆ where measured (after k steps: at step k's column,
+        the first column for the model as loaded), joined by dots through the columns
+        between, over everything but the last step's mark."""
+        if not len(series.original):
+            return
+        n = len(series.values)
+        steps = np.clip(series.original[:, 0].astype(np.int64) - 1, 0, n - 1)
+        at, rows = series.cols[steps], scale.cell_rows(series.original[:, 1])
+        if len(at) > 1:
+            between = np.arange(at[0], at[-1] + 1)
+            line = scale.cell_rows(np.interp(between, at, series.original[:, 1]))
+            kinds[line, between], chars[line, between] = ORIGINAL, ord(BETWEEN)
+        kinds[rows, at], chars[rows, at] = ORIGINAL, ord(MEASURED)
+
     def _runs(self, kinds: np.ndarray, chars: np.ndarray) -> list[tuple[str, str]]:
         """One piece per run of cells of the same series; blanks join the dots' runs (a
         space looks the same in any colour), halving the segments of a scattered plot."""
@@ -343,10 +373,25 @@ class LossChart(LineWidget):
             *steps,  # the guess's value is also on the y axis, on the guess's row
             (f"┄ random guess {formula}", f"┄ random guess {value}", "┄ random guess"),
             (f"● last step {last}", f"● last {last}"),
+            *self._original_legend(series),
         )
         lines = legend_lines(items, width)
         runs = [groupby(line, lambda ch: MARK_CLASS.get(ch, "")) for line in lines]
         return [self._line([("".join(text), cls) for cls, text in run], width) for run in runs]
+
+    def _original_legend(self, series: Series) -> tuple[tuple[str, ...], ...]:
+        if not len(series.original):
+            return ()
+        now, start = series.original[-1, 1], series.original[0, 1]
+        rise = f"{now - start:+.2f}"
+        return (
+            (
+                f"{MEASURED} original corpus {now:.2f} ({rise} since loaded)",
+                f"{MEASURED} original corpus {now:.2f} ({rise})",
+                f"{MEASURED} original {now:.2f} ({rise})",
+                f"{MEASURED} original {now:.2f}",
+            ),
+        )
 
     def _x_axis(self, n: int, label_w: int, plot_w: int, width: int) -> list[Strip]:
         """The axis line, and the first, last and middle step numbers under their ticks."""

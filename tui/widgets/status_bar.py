@@ -20,6 +20,7 @@ _STATE_MARK = {
     "going": "⏩ going to step",
 }
 SEPARATOR = " · "
+ORIGINAL_STYLE = "#009E73"  # Okabe-Ito bluish green: the loss chart's original-corpus line
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ def figure_fields(v: StatusView) -> list[Field]:
     if v.mean_loss is not None:
         window = "last step" if v.mean_window == 1 else f"last {v.mean_window:,} steps"
         fields.append(Field(Text(f"mean {v.mean_loss:.4f} ({window})")))
+    if v.original is not None:
+        o = v.original
+        when = "before fine-tuning" if o.at == 0 else f"{o.rise:+.4f} at step {o.at:,}"
+        fields.append(Field(Text(f"original corpus {o.loss:.4f} ({when})", style=ORIGINAL_STYLE)))
     return fields
 
 
