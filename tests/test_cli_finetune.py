@@ -105,3 +105,23 @@ def test_a_trained_model_fine_tunes_as_the_trainer_does(trained):
     model = load_model(trained)
     trainer = Trainer(load_corpus(DEFAULT_QUESTIONS), 42, model=model, fine_tune=True)
     assert model_to_json(trainer.model) == model_to_json(model)
+
+
+def test_the_tutorials_model_fine_tunes_with_vocab_from_as_its_script_does(reference_dir, tmp_path):
+    log = tmp_path / "log.jsonl"
+    argv = ["train", "--model", str(reference_dir / "model_seed42_after30.json")]
+    argv += ["--data", str(reference_dir / "questions.txt"), "--lr", "0.001", "--steps", "1000"]
+    argv += ["--vocab-from", str(reference_dir / "grade1_sentences.txt"), "--stop-after", "3"]
+    assert main([*argv, "--log-jsonl", str(log)]) == 0
+    expected = json.loads((reference_dir / "finetune_after30.json").read_text())["steps"][:3]
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["loss"] for line in lines] == [s["loss"] for s in expected]
+
+
+def test_the_tutorials_model_without_vocab_from_says_what_to_pass(reference_dir, capsys):
+    argv = ["train", "--model", str(reference_dir / "model_seed42_after30.json")]
+    argv += ["--data", str(reference_dir / "questions.txt")]
+    assert main(argv) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "carries no vocabulary" in err and "pass --vocab-from CORPUS" in err
+    assert "grade1_sentences.txt" in err

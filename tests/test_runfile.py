@@ -11,6 +11,7 @@ import pytest
 
 from core.debugging.runfile import RunFileError, load_run, save_run
 from core.training.corpus import load_corpus
+from core.training.optimizer import AdamConfig
 from core.training.trainer import Trainer
 
 SENTENCES = ["the cat eats a muffin", "a dog runs to the park", "we eat", "the sun is hot"]
@@ -77,6 +78,7 @@ def test_a_damaged_run_file_gives_a_clear_message(tmp_path, corpus_path, damage)
 SAVER = """
 import sys
 from core.training.corpus import load_corpus
+from core.training.optimizer import AdamConfig
 from core.debugging.runfile import save_run
 from core.training.trainer import Trainer
 trainer = Trainer(load_corpus(sys.argv[1]), seed=4)
@@ -120,3 +122,38 @@ def test_a_corpus_path_no_file_can_have_is_refused_naming_it(tmp_path, corpus_pa
     path.write_text(json.dumps(obj))
     with pytest.raises(RunFileError, match=r"run\.json: cannot read its corpus: .*" + shown):
         load_run(path)
+
+
+def test_a_version_1_run_file_resumes_as_a_run_from_scratch_at_the_default_rate(
+    tmp_path, corpus_path
+):
+    trainer, losses = trained(corpus_path, 3)
+    save_run(tmp_path / "run.json", trainer, [], [], losses)
+    obj = json.loads((tmp_path / "run.json").read_text())
+    for key in ("learning_rate", "fine_tune", "original"):
+        del obj[key]
+    obj["version"] = 1
+    (tmp_path / "run.json").write_text(json.dumps(obj))
+    resumed = load_run(tmp_path / "run.json")
+    assert not resumed.trainer.fine_tuning and resumed.trainer.adam.config.learning_rate == 0.01
+    assert resumed.trainer.step() == trainer.step()
+
+
+def test_a_run_at_another_learning_rate_resumes_at_it(tmp_path, corpus_path):
+    trainer = Trainer(load_corpus(corpus_path), 4, AdamConfig(learning_rate=0.05, num_steps=40))
+    losses = [trainer.step().loss for _ in range(2)]
+    save_run(tmp_path / "run.json", trainer, [], [], losses)
+    resumed = load_run(tmp_path / "run.json")
+    assert resumed.trainer.adam.config == trainer.adam.config
+    assert resumed.trainer.step() == trainer.step()
+
+
+@pytest.mark.parametrize("rate", [0, -1, 11, "fast", True])
+def test_a_learning_rate_that_cannot_be_is_refused(tmp_path, corpus_path, rate):
+    trainer, losses = trained(corpus_path, 1)
+    save_run(tmp_path / "run.json", trainer, [], [], losses)
+    obj = json.loads((tmp_path / "run.json").read_text())
+    obj["learning_rate"] = rate
+    (tmp_path / "run.json").write_text(json.dumps(obj))
+    with pytest.raises(RunFileError, match="learning_rate"):
+        load_run(tmp_path / "run.json")

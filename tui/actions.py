@@ -81,13 +81,11 @@ class Actions(App[None]):
 
     def action_run_until(self) -> None:
         trainer = self.session.trainer
+        forgetting = trainer.forgetting is not None  # a fine-tuning run measures it
 
         def parse(text: str) -> Condition:
             return parse_condition(
-                text,
-                trainer.tokenizer,
-                trainer.model.params,
-                forgetting=trainer.forgetting is not None,
+                text, trainer.tokenizer, trainer.model.params, forgetting=forgetting
             )
 
         def decided(result: RunUntil | None) -> None:
@@ -97,7 +95,7 @@ class Actions(App[None]):
                     self.session.run if result.run and not self.session.wants_step() else None
                 )
 
-        self.push_screen(RunUntilScreen(self.session.conditions, parse), decided)
+        self.push_screen(RunUntilScreen(self.session.conditions, parse, forgetting), decided)
 
     def action_add_watch(self) -> None:
         def add(index: int | None) -> None:

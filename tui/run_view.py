@@ -114,5 +114,6 @@ class RunView:
             goal=goal,
             note=note,
             conditions=tuple(c.text for c in self.conditions),
+            fine_tuning=self.session.trainer.fine_tuning,
             original=self.forgotten(),
         )

@@ -37,6 +37,8 @@ class StatusView:
     """A short message (e.g. why training paused)."""
     conditions: tuple[str, ...] = ()
     """Active run-until conditions, as text."""
+    fine_tuning: bool = False
+    """The run trains a loaded model on another corpus."""
     original: Forgotten | None = None
     """When fine-tuning: the last original-corpus loss measured."""
 

@@ -32,8 +32,13 @@ EXAMPLES = (
     "p(cat) < 1%",
     "grad cat",
     "m flips token_embedding[cat][0]",
-    "forgetting > 0.5",
 )
+FORGETTING_EXAMPLES = ("forgetting > 0.5",)  # for fine-tuning runs only
+
+
+def examples(forgetting: bool) -> tuple[str, ...]:
+    """The conditions to suggest: those about forgetting only to a fine-tuning run."""
+    return EXAMPLES + (FORGETTING_EXAMPLES if forgetting else ())
 
 
 class ConditionError(MicrogptError):
@@ -213,7 +218,9 @@ def parse_condition(
             raise ConditionError(str(err)) from None
         name = params.name_of(index)
         return MomentumFlips(index, name, f"m flips {name}", (index,))
-    raise ConditionError(f"'{text.strip()}' is not a condition; try: " + ", ".join(EXAMPLES))
+    raise ConditionError(
+        f"'{text.strip()}' is not a condition; try: " + ", ".join(examples(forgetting))
+    )
 
 
 def _token(tokenizer: Tokenizer, word: str) -> int:

@@ -49,7 +49,7 @@ async def test_it_steps_and_shows_both_losses(trained):
         await go_to(pilot, app, EVERY)
         original = app.session.original_losses[EVERY]
         status = unwrapped(text_of(app.main.query_one("#status")))
-        assert f"step {EVERY} of 1,000" in status and "lr 0.00" in status
+        assert f"fine-tuning step {EVERY} of 1,000" in status and "lr 0.00" in status
         assert f"loss {app.session.losses[-1]:.4f}" in status
         rise = original - baseline
         assert f"original corpus {original:.4f} ({rise:+.4f} at step {EVERY})" in status

@@ -240,3 +240,32 @@ def test_y_range_includes_the_guess_and_stays_positive():
     lo, hi = y_range(np.array([0.1, 0.2]), GUESS)
     assert 0.0 <= lo < 0.1
     assert hi > GUESS
+
+
+async def shown_with_original(
+    losses: list[float], original: dict[int, float], size: tuple[int, int] = (60, 16)
+) -> list[str]:
+    async with Harness().run_test(size=size) as pilot:
+        widget = pilot.app.query_one(LossChart)
+        widget.show(losses, GUESS, original)
+        await pilot.pause()
+        return screen_lines(widget)
+
+
+async def test_fine_tuning_marks_each_original_corpus_measurement_and_names_it():
+    original = {0: 3.3, 100: 3.6, 200: 4.0, 300: 4.1}
+    lines = await shown_with_original(decaying(300), original)
+    plot = [line for line in lines if "original corpus" not in line]
+    assert sum(line.count("◆") for line in plot) == len(original)
+    assert "◆ original corpus 4.10 (+0.80" in " ".join(lines)
+
+
+async def test_the_original_loss_rising_above_the_losses_widens_the_plot():
+    lines = await shown_with_original([2.0] * 50, {0: 2.0, 50: 9.0})
+    assert lines[2].startswith("9.") or any(line.startswith(" 9.") for line in lines[2:4])
+
+
+async def test_the_dots_between_measurements_never_hide_the_mean():
+    losses = [3.0] * 200
+    alone, together = await shown(losses), await shown_with_original(losses, {0: 3.0, 200: 3.0})
+    assert sum(line.count("━") for line in together) >= sum(line.count("━") for line in alone) - 2

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 
-from core.debugging.conditions import EXAMPLES, Condition, ConditionError
+from core.debugging.conditions import Condition, ConditionError, examples
 from tui.format import internal_error
 
 
@@ -37,10 +37,16 @@ class RunUntilScreen(ModalScreen[RunUntil]):
         Binding("down", "highlight(1)", show=False),
     ]
 
-    def __init__(self, conditions: Sequence[Condition], parse: Callable[[str], Condition]) -> None:
+    def __init__(
+        self,
+        conditions: Sequence[Condition],
+        parse: Callable[[str], Condition],
+        forgetting: bool = False,
+    ) -> None:
         super().__init__()
         self.conditions = list(conditions)
         self.parse = parse
+        self.forgetting = forgetting  # a fine-tuning run: suggest its conditions too
 
     def compose(self) -> ComposeResult:
         with Vertical(id="until-box"):
@@ -49,7 +55,7 @@ class RunUntilScreen(ModalScreen[RunUntil]):
             yield Input(placeholder="a condition, e.g. loss < 3.5", id="until-input")
             yield Label("", id="until-error", markup=False)
             yield Label(
-                "examples: " + " · ".join(EXAMPLES) + "\nenter adds a condition; "
+                "examples: " + " · ".join(examples(self.forgetting)) + "\nenter adds a condition; "
                 "enter on an empty line runs until one holds (NaN or infinity "
                 "always pause) · to remove one: tab to the list, ↑ ↓, delete · esc closes",
                 id="until-help",

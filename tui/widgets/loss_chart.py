@@ -334,7 +334,7 @@ class LossChart(LineWidget):
     ) -> None:
         """The original-corpus loss: ◆ where measured (after k steps: at step k's column,
         the first column for the model as loaded), joined by dots through the columns
-        between, over everything but the last step's mark."""
+        between (but where the mean runs); over everything but the last step's mark."""
         if not len(series.original):
             return
         n = len(series.values)
@@ -343,6 +343,8 @@ class LossChart(LineWidget):
         if len(at) > 1:
             between = np.arange(at[0], at[-1] + 1)
             line = scale.cell_rows(np.interp(between, at, series.original[:, 1]))
+            free = kinds[line, between] != MEAN  # the dots between never hide the mean
+            line, between = line[free], between[free]
             kinds[line, between], chars[line, between] = ORIGINAL, ord(BETWEEN)
         kinds[rows, at], chars[rows, at] = ORIGINAL, ord(MEASURED)
 

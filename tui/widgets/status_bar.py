@@ -35,6 +35,8 @@ class Field:
 def figure_fields(v: StatusView) -> list[Field]:
     """The shown step's figures: step, sentence, learning rate, loss, running mean."""
     step = Text.assemble((f"step {v.step:,}", "bold"), f" of {v.num_steps:,}")
+    if v.fine_tuning:
+        step = Text.assemble(("fine-tuning ", ORIGINAL_STYLE), step)
     fields = [Field(step)]
     if v.sentence_index is not None:
         fields.append(Field(Text(f"sentence {v.sentence_index + 1:,} of {v.num_sentences:,}")))
