@@ -37,7 +37,7 @@ ABOUT = """
   walked in order: sentence = step mod sentences), the learning rate
   `peak · (1 − step / steps)` (the peak is 0.01, or `--lr`: 0.001 to fine-tune), the step's
   loss and a running mean. Fine-tuning, `original corpus` is the loss on a fixed sample of
-  the corpus the model was first trained on, measured every 100 steps: what is forgotten.
+  the corpus the model was first trained on, measured every 50 steps: what is forgotten.
 - **Tokens**: the sentence between two BOS tokens; under each word its token id (the word's
   place in the sorted vocabulary; BOS is the last id). Position t reads tokens 0..t and
   predicts token t+1. At most 16 positions train: longer sentences are cut (**✂**, and the
