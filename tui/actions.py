@@ -11,7 +11,7 @@ from textual import on
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from core.debugging.conditions import Condition, parse_condition
+from core.debugging.conditions import Condition, parse_for
 from core.debugging.session import Session
 from core.errors import MicrogptError
 from core.files.outputs import Input, Output, check_output
@@ -84,9 +84,7 @@ class Actions(App[None]):
         forgetting = trainer.forgetting is not None  # a fine-tuning run measures it
 
         def parse(text: str) -> Condition:
-            return parse_condition(
-                text, trainer.tokenizer, trainer.model.params, forgetting=forgetting
-            )
+            return parse_for(text, trainer)
 
         def decided(result: RunUntil | None) -> None:
             if result is not None:

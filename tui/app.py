@@ -16,7 +16,7 @@ from textual.binding import BindingType
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from core.debugging.conditions import parse_condition
+from core.debugging.conditions import parse_for
 from core.debugging.history import HistoryPolicy
 from core.debugging.session import Session, default_watch
 from core.files.outputs import Input
@@ -57,11 +57,7 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
         inputs: Sequence[Input] = (),
     ) -> None:
         super().__init__()
-        forgetting = trainer.forgetting is not None
-        parsed = [
-            parse_condition(c, trainer.tokenizer, trainer.model.params, forgetting=forgetting)
-            for c in conditions
-        ]
+        parsed = [parse_for(c, trainer) for c in conditions]
         watched = watch if watch is not None else default_watch(trainer)
         self.session = Session(
             trainer,

@@ -23,6 +23,7 @@ from core.errors import MicrogptError, ParameterNameError
 from core.model.tokenizer import Tokenizer
 from core.training.stats import MEAN_WINDOW, recent_mean
 from core.training.trace import StepTrace
+from core.training.trainer import Trainer
 
 EXAMPLES = (
     "loss > 4",
@@ -221,6 +222,13 @@ def parse_condition(
     raise ConditionError(
         f"'{text.strip()}' is not a condition; try: " + ", ".join(examples(forgetting))
     )
+
+
+def parse_for(text: str, trainer: Trainer) -> Condition:
+    """A condition of this run: in its vocabulary and parameters, about forgetting only
+    when it measures it (a fine-tuning run does)."""
+    forgetting = trainer.forgetting is not None
+    return parse_condition(text, trainer.tokenizer, trainer.model.params, forgetting=forgetting)
 
 
 def _token(tokenizer: Tokenizer, word: str) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from core.debugging.conditions import parse_condition
+from core.debugging.conditions import parse_for
 from core.errors import CorpusError, MicrogptError, shown
 from core.files.inputs import MB, read_json
 from core.files.outputs import Output, write_atomic
@@ -325,7 +325,7 @@ def _strings(fields: _Fields, key: str) -> list[str]:
 def _check_names(
     trainer: Trainer, watch: Sequence[str], conditions: Sequence[str], name: str
 ) -> None:
-    params, tokenizer = trainer.model.params, trainer.tokenizer
+    params = trainer.model.params
     for text in watch:
         try:
             params.index_of(text)
@@ -333,7 +333,7 @@ def _check_names(
             raise RunFileError(f"{name}: its watch list names {shown(text)}: {err}") from None
     for text in conditions:
         try:
-            parse_condition(text, tokenizer, params, forgetting=trainer.forgetting is not None)
+            parse_for(text, trainer)
         except MicrogptError as err:
             raise RunFileError(
                 f"{name}: its condition {shown(text)} cannot be read: {err}"

@@ -16,7 +16,7 @@ from core.errors import ModelFileError
 from core.model.fit import misfit
 from core.model.gpt import Model
 from core.model.tokenizer import Tokenizer
-from core.training.corpus import DEFAULT_CORPUS, Corpus, check_covered, load_corpus
+from core.training.corpus import DEFAULT_CORPUS, Corpus, load_corpus
 from core.training.forgetting import OriginalSample
 from core.training.optimizer import AdamConfig
 from core.training.trainer import Trainer
@@ -70,11 +70,11 @@ def fine_tuning(
     """Train `model` on `corpus` as the tutorial's fine-tuning script does, watching its
     loss on a sample of the corpus it was first trained on when that corpus is known."""
     named = with_vocabulary(model, model_name, corpus, vocab_from)
-    assert named.words is not None
-    check_covered(Tokenizer(named.words), corpus, model_name)  # naming the file
     original = original_corpus(named, corpus, vocab_from)
     sample = OriginalSample.drawn(original) if original is not None else None
-    trainer = Trainer(corpus, seed, adam, named, fine_tune=True, original=sample)
+    trainer = Trainer(
+        corpus, seed, adam, named, fine_tune=True, model_name=model_name, original=sample
+    )
     source = vocab_from.path if vocab_from is not None else model_name
     if model.words is None and vocab_from is None:
         source = f"{corpus.path} (it has the model's {model.config.vocab_size:,} tokens)"

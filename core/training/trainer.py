@@ -56,14 +56,16 @@ class Trainer:
         model: Model | None = None,
         *,
         fine_tune: bool = False,
+        model_name: str = "the model",
         original: OriginalSample | None = None,
         baseline: float | None = None,
     ) -> None:
         """From scratch (no model), or from `model`'s weights: with `fine_tune`, as the
         tutorial's fine-tuning script starts from a loaded model (the model must carry its
-        vocabulary: see core.training.finetune); without it, a run of this corpus resumed
-        from its own weights. `original`: the sample whose loss shows what fine-tuning
-        forgets, and `baseline` its loss before the first step (measured when not given)."""
+        vocabulary: see core.training.finetune; `model_name` names it when a word of the
+        corpus is not in it); without it, a run of this corpus resumed from its own weights.
+        `original`: the sample whose loss shows what fine-tuning forgets, and `baseline` its
+        loss before the first step (measured when not given)."""
         self.corpus = corpus
         self.seed = seed
         self.rng = Mulberry32(seed)
@@ -78,7 +80,7 @@ class Trainer:
             Model.initialised(model.config, self.rng)
             self.rng.shuffle(sentences)
             self.tokenizer = Tokenizer(model.words)
-            check_covered(self.tokenizer, corpus, "the model")
+            check_covered(self.tokenizer, corpus, model_name)
             model = model.copy()
         else:
             self.rng.shuffle(sentences)  # the reference shuffles before building anything
@@ -94,7 +96,8 @@ class Trainer:
         self.adam = Adam(model.params.count, adam or AdamConfig())
         self.step_index = 0  # the next step to run (0-based)
         self.token_row_hits = np.zeros(config.vocab_size, dtype=np.int64)
-        self.corpus_rows = _corpus_rows(self.tokenizer, sentences)
+        # Only fine-tuning can leave rows outside the corpus: its vocabulary is another's.
+        self.corpus_rows = _corpus_rows(self.tokenizer, sentences) if fine_tune else None
         self.forgetting: Forgetting | None = None
         if original is not None:
             if baseline is None:
@@ -293,8 +296,7 @@ class Trainer:
 
 
 def _corpus_rows(tokenizer: Tokenizer, sentences: Sequence[str]) -> np.ndarray:
-    """Which token-embedding rows the corpus can give a gradient: its words' and BOS's
-    (all of them, but when fine-tuning on a corpus with fewer words)."""
+    """Which token-embedding rows the corpus can give a gradient: its words' and BOS's."""
     rows = np.zeros(tokenizer.vocab_size, dtype=bool)
     words = {w for s in sentences for w in s.split(" ")}
     rows[tokenizer.encode(" ".join(words))] = True  # BOS, and every word's id

@@ -281,10 +281,10 @@ async def test_a_bad_condition_is_refused_quoting_it_literally(debugger, case):
 
 
 async def test_a_condition_the_parser_trips_on_is_refused_without_a_crash(debugger, monkeypatch):
-    def parse(text, tokenizer, params, **options):
+    def parse(text, trainer):
         raise IndexError("[b]no such[/b] position")
 
-    monkeypatch.setattr("tui.actions.parse_condition", parse)
+    monkeypatch.setattr("tui.actions.parse_for", parse)
     async with debugger.app.run_test(size=(120, 40)) as pilot:
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, RunUntilScreen))

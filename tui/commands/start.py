@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from core.errors import ModelFileError
 from core.files.outputs import Input
 from core.model.modelfile import load_model
 from core.training.corpus import DEFAULT_CORPUS, Corpus, load_corpus
@@ -46,13 +45,7 @@ def start_run(args: argparse.Namespace, err: Console) -> Started:
         inputs.append(Input(vocab_from.path, "the corpus of --vocab-from"))
     print_warnings(err, warnings)
     say(err, f"preparing {corpus.path} (seed {args.seed}, learning rate {args.lr:g})…")
-    try:
-        run = fine_tuning(model, args.model, corpus, args.seed, adam, vocab_from)
-    except ModelFileError as error:
-        message = str(error)
-        if not message.startswith(args.model):
-            message = f"{args.model}: {message}"
-        raise ModelFileError(message) from None
+    run = fine_tuning(model, args.model, corpus, args.seed, adam, vocab_from)
     for note in run.notes:
         say(err, note)
     return Started(run.trainer, tuple(inputs), tuple(warnings))
