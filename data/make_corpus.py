@@ -1,5 +1,6 @@
-"""Deterministic generator of our two corpora: data/sentences.txt, the default training
-corpus, and data/questions.txt, our own fine-tuning corpus.
+"""Deterministic generator of our three corpora: data/sentences.txt, the default training
+corpus, data/questions.txt, our own fine-tuning corpus, and data/heldout.txt, the sentences
+whose loss shows whether training generalises.
 
 sentences.txt: 30,000 grade-1 English sentences (lowercase, no punctuation, at most 15
 words) using exactly 596 distinct words: the key figures of the tutorial corpus ("LLMs,
@@ -9,8 +10,13 @@ questions.txt: 150 distinct grade-1 questions about the same world ("can the owl
 "what does the cow eat"), 3 to 8 words, no "?", every word a word of sentences.txt, each
 starting with a question word. Drawn from its own seed, so it never changes the sentences.
 
-    python data/make_corpus.py           # (re)write both files
-    python data/make_corpus.py --check   # verify both committed files; exit 1 if bad
+heldout.txt: 200 distinct sentences made by the same patterns with the same weights as
+sentences.txt, from a seed of their own, none of them a sentence of sentences.txt and every
+word one of its words: never trained on, so their loss measures what the model learnt of
+the language rather than of its corpus.
+
+    python data/make_corpus.py           # (re)write the three files
+    python data/make_corpus.py --check   # verify the three committed files; exit 1 if bad
 
 Determinism: the only source of randomness is random.Random(seed).random(),
 whose sequence Python guarantees across versions (choice, shuffle and the like
@@ -974,6 +980,67 @@ def question_summary(text):
     return f"questions: {len(lines)}  distinct words: {len(set(text.split()))}  first words: {mix}"
 
 
+# ---- the held-out sentences: a measure of generalisation -------------------------------
+HELD_OUT_SEED = 200  # its own seed: the training corpus does not change with the held-out set
+N_HELD_OUT = 200
+HELD_OUT_OUTPUT = os.path.join(os.path.dirname(OUTPUT), "heldout.txt")
+
+
+def generate_held_out(corpus_text, seed=HELD_OUT_SEED, n=N_HELD_OUT):
+    """The held-out set as one string: n distinct sentences of the training corpus's kind
+    (the same patterns and weights), none of them a sentence of corpus_text, every word one
+    of its words. In the order drawn. Pure."""
+    g = Writer(seed)
+    corpus_lines = frozenset(corpus_text.split("\n"))
+    corpus_words = frozenset(corpus_text.split())
+    lines = {}  # a dict keeps insertion order and drops repeats
+    for _ in range(100 * n):
+        if len(lines) == n:
+            break
+        words = TEMPLATES[g.index(WEIGHTS)][1](g)
+        sentence = " ".join(words)
+        if acceptable(words) and sentence not in corpus_lines and corpus_words.issuperset(words):
+            lines.setdefault(sentence)
+    else:
+        raise RuntimeError(f"fewer than {n} new sentences in {100 * n} draws")
+    return "\n".join(lines) + "\n"
+
+
+def held_out_problems(text, corpus_text):
+    """The constraints a held-out text breaks, given the training corpus's text."""
+    errors = []
+    if not text.endswith("\n"):
+        errors.append("the file does not end with a newline")
+    lines = text.split("\n")[:-1]
+    if len(lines) != N_HELD_OUT:
+        errors.append(f"{len(lines)} sentences, expected {N_HELD_OUT}")
+    if len(set(lines)) != len(lines):
+        errors.append(f"{len(lines) - len(set(lines))} repeated sentences")
+    line = re.compile(rf"[a-z]+( [a-z]+){{{MIN_WORDS - 1},{MAX_WORDS - 1}}}")
+    bad = [i + 1 for i, s in enumerate(lines) if not line.fullmatch(s)]
+    if bad:
+        errors.append(
+            f"{len(bad)} lines are not {MIN_WORDS} to {MAX_WORDS} lowercase words "
+            f"separated by single spaces (first: line {bad[0]})"
+        )
+    seen = frozenset(corpus_text.split("\n"))
+    trained = [i + 1 for i, s in enumerate(lines) if s in seen]
+    if trained:
+        more = f", and {len(trained) - 1} more lines" if len(trained) > 1 else ""
+        errors.append(f"line {trained[0]} is a sentence of the training corpus{more}")
+    unknown = sorted(frozenset(text.split()) - frozenset(corpus_text.split()))
+    if unknown:
+        errors.append(f"{len(unknown)} words not in the training corpus: {unknown[:10]}")
+    return errors
+
+
+def held_out_summary(text):
+    lines = text.splitlines()
+    mean = sum(len(s.split()) for s in lines) / max(1, len(lines))
+    words = len(set(text.split()))
+    return f"held-out: {len(lines)}  distinct words: {words}  mean words: {mean:.1f}"
+
+
 def check(path, text, validate):
     """What is wrong with the committed file at path: its own problems, and any difference
     from text, the generator's output."""
@@ -996,19 +1063,22 @@ def write(path, text):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description="Write or check data/sentences.txt and data/questions.txt."
+        description="Write or check data/sentences.txt, data/questions.txt and data/heldout.txt."
     )
     parser.add_argument(
         "--check", action="store_true", help="fail if a committed file is not the output"
     )
     args = parser.parse_args(argv)
     text, questions = generate(), generate_questions()
+    held_out = generate_held_out(text)
     print(summary(text), file=sys.stderr)
     print(question_summary(questions), file=sys.stderr)
+    print(held_out_summary(held_out), file=sys.stderr)
     corpus_words = frozenset(text.split())
     outputs = [
         (OUTPUT, text, problems),
         (QUESTIONS_OUTPUT, questions, lambda t: question_problems(t, corpus_words)),
+        (HELD_OUT_OUTPUT, held_out, lambda t: held_out_problems(t, text)),
     ]
     errors = []
     for path, out, validate in outputs:

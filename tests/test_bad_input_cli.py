@@ -389,10 +389,11 @@ def test_info_encodes_a_long_sentence_without_crushing_it(world, capsys):
     assert out.count("muffin") >= 6
 
 
-def test_bench_prints_its_json_line_whole(world, capsys):
+def test_bench_prints_its_json_lines_whole(world, capsys):
     code, out, _ = run_cli(capsys, ["bench", "--data", str(world.corpus), "--repeat", "1"])
-    line = [x for x in out.splitlines() if x.startswith('{"bench"')]
-    assert code == 0 and len(line) == 1 and json.loads(line[0])["bench"]
+    lines = [x for x in out.splitlines() if x.startswith('{"bench"')]
+    assert code == 0 and len(lines) == 2  # the scalar engine's and the twin's
+    assert all(json.loads(line)["bench"] for line in lines)
 
 
 # --- 5. Hostile or odd files -------------------------------------------------------------
@@ -628,6 +629,8 @@ def test_a_model_before_generate_is_honoured(world, capsys):
         (["--seed", "3", "info"], "--seed"),
         (["--resume", "run.json", "generate", "--model", "model.json"], "--resume"),
         (["--model", "model.json", "bench"], "--model"),
+        (["--eval", "held.txt", "generate", "--model", "model.json"], "--eval"),
+        (["--eval-every", "3", "bench"], "--eval-every"),
     ],
 )
 def test_an_option_the_subcommand_does_not_take_is_refused(world, capsys, argv, named):
@@ -762,7 +765,7 @@ def _set(*keys_and_value):
         (_set("corpus", "sha256", "0" * 64), "trained on"),
         (_set("corpus", "path", 5), "corpus.path"),
         (_set("format", "something-else"), "not a run file"),
-        (_set("version", 3), "version 3"),
+        (_set("version", 4), "version 4"),
         (_set("model", "weights", lambda w: w[:10]), "damaged or truncated"),
     ],
 )
@@ -796,7 +799,16 @@ def test_a_valid_run_file_loads(world):
     assert run.trainer.step_index == 1 and len(run.losses) == 1
 
 
-@pytest.mark.parametrize("option", [["--seed", "3"], ["--steps", "9"], ["--model", "model.json"]])
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--seed", "3"],
+        ["--steps", "9"],
+        ["--model", "model.json"],
+        ["--eval", "held.txt"],
+        ["--eval-every", "9"],
+    ],
+)
 def test_an_option_the_run_file_already_holds_is_refused_with_resume(world, capsys, option):
     refused(capsys, world, ["--resume", str(world.run), *option], option[0], "--resume")
 
@@ -818,3 +830,75 @@ def test_a_model_that_does_not_fit_the_debugger_corpus_is_named(world, capsys):
 )
 def test_a_file_name_with_a_nul_byte_is_refused(world, capsys, argv):
     refused(capsys, world, argv, "NUL byte")
+
+
+# --- 8. Held-out files (--eval) -----------------------------------------------------------
+
+
+def eval_args(world: World, held: str, *extra: str) -> list[str]:
+    return train_args(world, "--eval", held, *extra)
+
+
+def test_a_missing_held_out_file_is_named(world, capsys):
+    message = refused(capsys, world, eval_args(world, str(world / "held.txt")), "held.txt")
+    assert "no such file; give the path of a held-out file" in message
+    assert "training on" not in message  # refused before any step was spent
+
+
+def test_a_held_out_word_outside_the_vocabulary_names_the_file_the_line_and_the_word(world, capsys):
+    held = world / "held.txt"
+    held.write_text("the cat eats a muffin\n\nthe zebra runs\n")
+    refused(
+        capsys,
+        world,
+        eval_args(world, str(held)),
+        f"{held}, line 3: the word 'zebra' is not in the vocabulary of {world.corpus}",
+        "remove or replace it",
+    )
+
+
+def test_a_held_out_word_outside_the_vocabulary_is_refused_by_the_debugger_too(world, capsys):
+    held = world / "held.txt"
+    held.write_text("the zebra runs\n")
+    argv = ["--data", str(world.corpus), "--eval", str(held)]
+    refused(capsys, world, argv, "held.txt, line 1", "'zebra'")
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [(b"\x00\x01\x02", "binary"), (b"\xff\xfe cat\n", "UTF-8"), (b"\n\n", "no sentences")],
+)
+def test_a_held_out_file_that_is_not_sentences_says_why(world, capsys, content, named):
+    held = world / "held.txt"
+    held.write_bytes(content)
+    refused(capsys, world, eval_args(world, str(held)), "held.txt", named)
+
+
+def test_a_fifo_as_held_out_file_is_refused_without_waiting(world, capsys):
+    fifo = make_fifo(world / "pipe")
+    refused(capsys, world, eval_args(world, str(fifo)), "pipe", "held-out file")
+
+
+def test_a_folder_as_held_out_file_is_refused(world, capsys):
+    refused(capsys, world, eval_args(world, str(world.root)), "is a folder", "held-out file")
+
+
+@pytest.mark.parametrize("text", MARKUP[:3])
+def test_a_missing_held_out_file_with_brackets_is_named_literally(world, capsys, text):
+    refused(capsys, world, eval_args(world, str(world / f"{text}.txt")), f"{text}.txt")
+
+
+@pytest.mark.parametrize("every", ["0", "-3", "often"])
+def test_eval_every_below_one_is_refused(world, capsys, every):
+    refused(capsys, world, train_args(world, "--eval-every", every), "--eval-every")
+
+
+def test_eval_every_without_a_held_out_set_says_what_to_give(world, capsys):
+    message = refused(capsys, world, train_args(world, "--eval-every", "5"), "--eval-every")
+    assert "no held-out set: give one with --eval FILE" in message
+
+
+def test_saving_over_the_held_out_file_is_refused(world, capsys):
+    held = world / "held.json"
+    held.write_text("the cat eats a muffin\n")
+    refused(capsys, world, eval_args(world, str(held), "--save", str(held)), "held-out file")

@@ -142,13 +142,15 @@ def test_an_interrupted_training_keeps_a_complete_log(tmp_path, corpus, monkeypa
 
     monkeypatch.setattr(Trainer, "step", step)
     log = tmp_path / "log.jsonl"
-    assert main(["train", "--data", corpus, "--log-jsonl", str(log)]) == 130  # 128 + SIGINT
+    argv = ["train", "--engine", "scalar", "--data", corpus, "--log-jsonl", str(log)]
+    assert main(argv) == 130  # 128 + SIGINT
     assert len(log.read_text().splitlines()) == 2
     assert "stopped after 2 steps" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("engine, method", [("twin", "light_step"), ("scalar", "step")])
 def test_a_non_finite_loss_stops_training_with_a_message_and_no_traceback(
-    tmp_path, corpus, monkeypatch, capsys
+    tmp_path, corpus, monkeypatch, capsys, engine, method
 ):
     from core.errors import NonFiniteError
     from core.training.trainer import Trainer
@@ -156,9 +158,10 @@ def test_a_non_finite_loss_stops_training_with_a_message_and_no_traceback(
     def diverge(self, watch=()):
         raise NonFiniteError("step 1: the loss is inf; the update was not applied")
 
-    monkeypatch.setattr(Trainer, "step", diverge)
+    monkeypatch.setattr(Trainer, method, diverge)
     saved = tmp_path / "model.json"
-    err = error_of(capsys, ["train", "--data", corpus, "--save", str(saved)])
+    argv = ["train", "--engine", engine, "--data", corpus, "--save", str(saved)]
+    err = error_of(capsys, argv)
     assert "the loss is inf" in err and not saved.exists()
 
 

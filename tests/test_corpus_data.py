@@ -1,5 +1,5 @@
-"""Our default corpus, data/sentences.txt, our fine-tuning corpus, data/questions.txt, and the
-script that makes them."""
+"""Our default corpus, data/sentences.txt, our fine-tuning corpus, data/questions.txt, our
+held-out set, data/heldout.txt, and the script that makes them."""
 
 import importlib.util
 import re
@@ -11,6 +11,7 @@ import pytest
 DATA = Path(__file__).resolve().parent.parent / "data"
 CORPUS = DATA / "sentences.txt"
 QUESTIONS = DATA / "questions.txt"
+HELD_OUT = DATA / "heldout.txt"
 QUESTION_WORDS = {"can", "is", "are", "do", "does", "where", "what", "who", "will", "how"}
 
 
@@ -83,15 +84,18 @@ def test_writing_replaces_the_file_with_the_output(
     make_corpus, regenerated, regenerated_questions, tmp_path, monkeypatch
 ):
     target, questions = tmp_path / "sentences.txt", tmp_path / "questions.txt"
+    held_out = tmp_path / "heldout.txt"
     target.write_text("old\n")
     monkeypatch.setattr(make_corpus, "OUTPUT", str(target))
     monkeypatch.setattr(make_corpus, "QUESTIONS_OUTPUT", str(questions))
+    monkeypatch.setattr(make_corpus, "HELD_OUT_OUTPUT", str(held_out))
     monkeypatch.setattr(make_corpus, "generate", lambda: regenerated)
     assert make_corpus.main([]) == 0
     assert target.read_text() == regenerated
     assert questions.read_text() == regenerated_questions
+    assert held_out.read_text() == make_corpus.generate_held_out(regenerated)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["questions.txt", "sentences.txt"]  # no temp file left
+    assert names == ["heldout.txt", "questions.txt", "sentences.txt"]  # no temp file left
 
 
 # ---- the questions --------------------------------------------------------------------
@@ -160,3 +164,68 @@ def test_check_mode_names_the_questions_file_when_it_differs(
     assert make_corpus.main(["--check"]) == 1
     errors = [s for s in capsys.readouterr().err.splitlines() if s.startswith("error:")]
     assert errors == [f"error: {stale} differs from the generator's output; regenerate it"]
+
+
+# ---- the held-out sentences -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def committed_held_out() -> bytes:
+    return HELD_OUT.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def held_out(committed_held_out: bytes) -> list[str]:
+    return committed_held_out.decode("ascii").split("\n")[:-1]
+
+
+def test_regenerating_the_held_out_set_gives_exactly_the_committed_file(
+    make_corpus, regenerated, committed_held_out
+):
+    assert make_corpus.generate_held_out(regenerated).encode("ascii") == committed_held_out
+
+
+def test_there_are_200_held_out_sentences_all_different(held_out):
+    assert len(held_out) == 200
+    assert len(set(held_out)) == len(held_out)
+
+
+def test_no_held_out_sentence_is_a_sentence_of_the_training_corpus(held_out, lines):
+    assert sorted(set(held_out) & set(lines)) == []
+
+
+def test_every_word_of_the_held_out_set_is_a_word_of_the_training_corpus(
+    committed_held_out, committed
+):
+    words = set(committed.decode("ascii").split())
+    assert sorted(set(committed_held_out.decode("ascii").split()) - words) == []
+
+
+def test_every_held_out_sentence_is_1_to_15_lowercase_words_separated_by_single_spaces(held_out):
+    bad = [s for s in held_out if not re.fullmatch(r"[a-z]+( [a-z]+){0,14}", s)]
+    assert bad == []
+
+
+def test_held_out_lines_end_in_a_single_newline_each_including_the_last(committed_held_out):
+    assert committed_held_out.endswith(b"\n") and not committed_held_out.endswith(b"\n\n")
+    assert b"\r" not in committed_held_out
+
+
+def test_check_mode_names_the_held_out_file_when_it_is_a_training_sentence(
+    make_corpus, regenerated, regenerated_questions, tmp_path, monkeypatch, capsys
+):
+    sentences, questions = tmp_path / "sentences.txt", tmp_path / "questions.txt"
+    stale = tmp_path / "heldout.txt"
+    sentences.write_text(regenerated)
+    questions.write_text(regenerated_questions)
+    held_out = make_corpus.generate_held_out(regenerated)
+    trained = regenerated.split("\n")[0]
+    stale.write_text(held_out.replace("\n", f"\n{trained}\n", 1).rsplit("\n", 2)[0] + "\n")
+    monkeypatch.setattr(make_corpus, "OUTPUT", str(sentences))
+    monkeypatch.setattr(make_corpus, "QUESTIONS_OUTPUT", str(questions))
+    monkeypatch.setattr(make_corpus, "HELD_OUT_OUTPUT", str(stale))
+    monkeypatch.setattr(make_corpus, "generate", lambda: regenerated)
+    assert make_corpus.main(["--check"]) == 1
+    errors = [s for s in capsys.readouterr().err.splitlines() if s.startswith("error:")]
+    assert errors == [
+        f"error: {stale}: line 2 is a sentence of the training corpus",
+        f"error: {stale} differs from the generator's output; regenerate it",
+    ]

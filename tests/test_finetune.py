@@ -72,6 +72,15 @@ def test_all_1000_fine_tuning_steps_and_the_final_weights_are_the_references(tut
     assert hashlib.sha256(weights).hexdigest() == expected["weights_sha256"]
 
 
+def test_the_twin_fine_tunes_all_1000_steps_as_the_tutorials_script_does(tutorial):
+    expected = json.loads((DATA / "finetune_after30_1000.json").read_text())
+    trainer = tutorial_trainer(tutorial)
+    traces = [trainer.light_step() for _ in expected["steps"]]
+    assert [(t.loss, t.n) for t in traces] == [(s["loss"], s["n"]) for s in expected["steps"]]
+    weights = np.asarray(trainer.model.params.data, dtype="<f8").tobytes()
+    assert hashlib.sha256(weights).hexdigest() == expected["weights_sha256"]
+
+
 def test_adam_starts_from_zero_and_the_weights_from_the_loaded_model(tutorial):
     trainer = tutorial_trainer(tutorial)
     assert not trainer.adam.m.any() and not trainer.adam.v.any()

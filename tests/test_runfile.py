@@ -1,4 +1,5 @@
-"""Run files: resume exactly; refuse damaged files and other corpora, changing nothing."""
+"""Run files: resume exactly (the held-out set and its losses too); refuse damaged files and
+other corpora, changing nothing; read the versions before this one."""
 
 import json
 import os
@@ -10,7 +11,9 @@ import time
 import pytest
 
 from core.debugging.runfile import RunFileError, load_run, save_run
+from core.debugging.timeline import Timeline
 from core.training.corpus import load_corpus
+from core.training.heldout import HeldOut
 from core.training.optimizer import AdamConfig
 from core.training.trainer import Trainer
 
@@ -156,4 +159,114 @@ def test_a_learning_rate_that_cannot_be_is_refused(tmp_path, corpus_path, rate):
     obj["learning_rate"] = rate
     (tmp_path / "run.json").write_text(json.dumps(obj))
     with pytest.raises(RunFileError, match="learning_rate"):
+        load_run(tmp_path / "run.json")
+
+
+# --- the held-out set (version 3) ------------------------------------------------------
+
+HELD_OUT = ["the dog eats a muffin", "the cat runs to the park"]
+
+
+def with_held_out(tmp_path, corpus_path, steps, every=2):
+    """A run with a held-out set, stepped `steps` times through a timeline, saved."""
+    held = tmp_path / "held.txt"
+    held.write_text("\n".join(HELD_OUT) + "\n")
+    corpus = load_corpus(corpus_path)
+    held_out = HeldOut.read(held, Trainer(corpus, 4).tokenizer, corpus.path)
+    timeline = Timeline(Trainer(corpus, 4, held_out=held_out, held_out_every=every))
+    for _ in range(steps):
+        timeline.step()
+    trainer = timeline.trainer
+    save_run(
+        tmp_path / "run.json",
+        trainer,
+        [],
+        [],
+        timeline.losses,
+        held_out_losses=timeline.held_out_losses,
+    )
+    return timeline, held
+
+
+def test_a_run_with_a_held_out_set_resumes_with_its_losses_and_goes_on_bit_for_bit(
+    tmp_path, corpus_path
+):
+    timeline, held = with_held_out(tmp_path, corpus_path, 3)
+    saved = dict(timeline.held_out_losses)
+    rest = [timeline.step() for _ in range(3)]
+    run = load_run(tmp_path / "run.json")
+    assert run.trainer.held_out is not None and run.trainer.held_out.path == str(held)
+    assert run.trainer.held_out_every == 2 and run.warnings == ()
+    assert run.held_out_losses == saved and sorted(saved) == [0, 2]
+    resumed = Timeline(run.trainer, losses=run.losses, held_out_losses=run.held_out_losses)
+    again = [resumed.step() for _ in range(3)]
+    assert again == rest  # held_out_loss is part of each trace
+    assert resumed.held_out_losses == timeline.held_out_losses
+
+
+def test_a_run_file_keeps_the_held_out_file_its_hash_its_schedule_and_its_losses(
+    tmp_path, corpus_path
+):
+    timeline, held = with_held_out(tmp_path, corpus_path, 2)
+    saved = json.loads((tmp_path / "run.json").read_text())
+    assert saved["version"] == 3
+    trainer = timeline.trainer
+    assert trainer.held_out is not None
+    assert saved["held_out"] == {
+        "path": str(held),
+        "sha256": trainer.held_out.sha256,
+        "every": 2,
+        "baseline": trainer.held_out_baseline,
+        "losses": [[0, trainer.held_out_baseline], [2, timeline.held_out_losses[2]]],
+    }
+
+
+def test_a_version_2_run_file_resumes_without_a_held_out_set(tmp_path, corpus_path):
+    trainer, losses = trained(corpus_path, 2)
+    save_run(tmp_path / "run.json", trainer, [], [], losses)
+    obj = json.loads((tmp_path / "run.json").read_text())
+    del obj["held_out"]
+    obj["version"] = 2
+    (tmp_path / "run.json").write_text(json.dumps(obj))
+    resumed = load_run(tmp_path / "run.json")
+    assert resumed.trainer.held_out is None and resumed.held_out_losses == {}
+    assert resumed.trainer.step() == trainer.step()
+
+
+def test_a_version_3_run_file_without_its_held_out_entry_is_damaged(tmp_path, corpus_path):
+    trainer, losses = trained(corpus_path, 1)
+    save_run(tmp_path / "run.json", trainer, [], [], losses)
+    obj = json.loads((tmp_path / "run.json").read_text())
+    del obj["held_out"]
+    (tmp_path / "run.json").write_text(json.dumps(obj))
+    with pytest.raises(RunFileError, match=r"run\.json is damaged: held_out is missing"):
+        load_run(tmp_path / "run.json")
+
+
+def test_a_held_out_file_that_changed_resumes_without_it_and_says_so(tmp_path, corpus_path):
+    _, held = with_held_out(tmp_path, corpus_path, 2)
+    held.write_text("the dog eats a muffin\n")
+    run = load_run(tmp_path / "run.json")
+    assert run.trainer.held_out is None and run.held_out_losses == {}
+    assert len(run.warnings) == 1
+    assert f"no held-out loss: {held} changed since the run was saved" in run.warnings[0]
+
+
+def test_a_held_out_file_that_is_gone_resumes_without_it_and_says_so(tmp_path, corpus_path):
+    _, held = with_held_out(tmp_path, corpus_path, 2)
+    held.unlink()
+    run = load_run(tmp_path / "run.json")
+    assert run.trainer.held_out is None
+    assert "cannot read the held-out file" in run.warnings[0] and str(held) in run.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("losses", [[2, "low"]]), ("baseline", None), ("every", 0)]
+)
+def test_damaged_held_out_entries_are_refused_naming_them(tmp_path, corpus_path, key, value):
+    with_held_out(tmp_path, corpus_path, 2)
+    obj = json.loads((tmp_path / "run.json").read_text())
+    obj["held_out"][key] = value
+    (tmp_path / "run.json").write_text(json.dumps(obj))
+    with pytest.raises(RunFileError, match=rf"run\.json is damaged: held_out\.{key}"):
         load_run(tmp_path / "run.json")

@@ -158,6 +158,7 @@ def test_step_back_shows_the_previous_step_again(corpus, straight):
 
 def test_step_back_during_a_replay_counts_from_where_it_is_heading(corpus, straight):
     session = session_of(corpus, policy=HistoryPolicy(fine_every=10, traces=1))
+    session.fast_forward_batch = 0.0  # one step per advance
     session.go_to(18)
     drive(session)
     session.go_to(15)  # from the snapshot at 10: five steps to replay
@@ -335,3 +336,68 @@ def test_unwatching_the_follower_stops_the_following(corpus):
     session = session_of(corpus, watch=[5], follow=True)
     session.unwatch(session.follower(0))
     assert not session.follow and session.step_watch() == [5]
+
+
+def step_by_step(corpus, steps: int, **options) -> Session:
+    """A session that took `steps` full steps, one press each."""
+    session = session_of(corpus, **options)
+    for _ in range(steps):
+        session.request_step()
+        drive(session)
+    return session
+
+
+def test_going_forward_takes_the_twins_light_steps_in_batches(corpus, straight):
+    session = session_of(corpus, watch=[3, 700])
+    session.go_to(25)
+    calls = drive(session)
+    assert calls < 24  # many light steps per call; the last step is a full one
+    assert session.losses == [t.loss for t in straight[:25]]
+    one_by_one = step_by_step(corpus, 25, watch=[3, 700])
+    assert session.trace == one_by_one.trace
+    assert session.adam_history == one_by_one.adam_history
+
+
+@pytest.mark.parametrize(
+    "text", ["p(park) < 0.05", "grad sun", "m flips token_embedding[dog][2]", "loss < 0.35"]
+)
+def test_a_condition_stops_a_go_to_where_stepping_one_by_one_stops(corpus, text):
+    def with_condition() -> Session:
+        session = session_of(corpus)
+        trainer = session.trainer
+        session.set_conditions([parse_condition(text, trainer.tokenizer, trainer.model.params)])
+        return session
+
+    one_by_one = with_condition()
+    while not one_by_one.state().reason and one_by_one.steps_done < 30:
+        one_by_one.request_step()
+        drive(one_by_one)
+    going = with_condition()
+    going.go_to(30)
+    drive(going)
+    assert 0 < one_by_one.steps_done < 30  # the condition was met on the way
+    assert going.steps_done == one_by_one.steps_done and going.trace == one_by_one.trace
+    assert going.state().reason.startswith(one_by_one.state().reason)
+
+
+def test_stopping_a_fast_forward_leaves_a_state_that_steps_on_exactly(corpus, straight):
+    session = session_of(corpus)
+    session.fast_forward_batch = 0.0  # one light step per advance
+    session.go_to(20)
+    session.advance()
+    session.advance()
+    session.stop()
+    assert not session.wants_step() and session.steps_done == 2
+    session.request_step()
+    drive(session)
+    assert session.trace == straight[2]
+
+
+def test_a_fast_forward_keeps_the_snapshots_to_go_back_to(corpus, straight):
+    session = session_of(corpus, policy=HistoryPolicy(fine_every=5, traces=1))
+    session.go_to(28)
+    drive(session)
+    assert {5, 10, 15, 20, 25} <= set(session.timeline.history.snapshots)
+    session.go_to(12)
+    drive(session)
+    assert session.trace == straight[11] and session.losses == [t.loss for t in straight[:12]]

@@ -119,6 +119,33 @@ class Actions(App[None]):
         self.view.values.update(await self.runner.values(self.view.watch_indices()))
         self.render_all()
 
+    def action_evaluate_held_out(self) -> None:
+        """The held-out loss of the model as it is now, in the status line; on the training
+        thread, between two steps (it reads the weights a step changes)."""
+        if self.session.trainer.held_out is None:
+            self.notify(
+                "this run has no held-out set: start it with --eval FILE (a run of our corpus "
+                "from scratch has one: data/heldout.txt)",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+            return
+        if self.view.evaluating:
+            return  # one is on its way
+        self.view.evaluating = True
+        self.render_all()
+        self.run_worker(
+            self._evaluate_held_out(), name="evaluating the held-out loss", exit_on_error=False
+        )
+
+    async def _evaluate_held_out(self) -> None:
+        try:
+            await self.runner.call(self.session.evaluate_held_out)
+        finally:
+            self.view.evaluating = False
+            self.render_all()
+
     def action_save_run(self) -> None:
         guarded = [i for i in self.inputs if i.what != RUN_FILE_INPUT]  # it may update its own
         self._ask_path(

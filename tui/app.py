@@ -23,6 +23,7 @@ from core.files.outputs import Input
 from core.training.trainer import Trainer
 from tui import keys
 from tui.actions import Actions
+from tui.console import TWIN_LOADING
 from tui.format import internal_error
 from tui.messages import StepTaken
 from tui.readings import SessionReadings
@@ -51,6 +52,7 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
         warnings: Iterable[str] = (),
         losses: Iterable[float] = (),
         original_losses: Mapping[int, float] | None = None,
+        held_out_losses: Mapping[int, float] | None = None,
         conditions: Iterable[str] = (),
         run_path: str = "microgpt-run.json",
         policy: HistoryPolicy | None = None,
@@ -65,6 +67,7 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
             conditions=parsed,
             losses=tuple(losses),
             original_losses=original_losses,
+            held_out_losses=held_out_losses,
             policy=policy,
             follow=follow,
         )
@@ -97,6 +100,7 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
     # --- starting and ending ---
 
     def on_mount(self) -> None:
+        self.runner.warm_up_twin()
         self.fetch_watch_values()
         for warning in self.warnings:
             self.notify(warning, title="corpus", severity="warning", timeout=15, markup=False)
@@ -204,5 +208,8 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
             return  # closing: a timer or a worker finished after the screens went away
         self._last_render = time.monotonic()
         state = self.session.state()
-        activity = Activity(state.mode.value, state.goal, state.reason, not self.deterministic)
+        note = state.reason
+        if not note and state.goal is not None and self.runner.twin_loading:
+            note = TWIN_LOADING  # the first run after installing compiles the twin
+        activity = Activity(state.mode.value, state.goal, note, not self.deterministic)
         self.main.show_view(self.view, activity)

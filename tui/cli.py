@@ -16,8 +16,9 @@ from typing import Any
 from rich.console import Console
 
 from core.errors import MicrogptError
-from core.training.bench import ENGINES
-from core.training.corpus import DEFAULT_CORPUS, DEFAULT_QUESTIONS
+from core.training.bench import ALIASES, ENGINES
+from core.training.corpus import DEFAULT_CORPUS, DEFAULT_HELD_OUT, DEFAULT_QUESTIONS
+from core.training.heldout import HELD_OUT_EVERY
 from core.training.optimizer import AdamConfig
 from core.training.trainer import DEFAULT_SEED
 from tui.console import make_console, say
@@ -30,11 +31,12 @@ SEED_HELP = f"a whole number from 0 to {MAX_SEED:,} (the generator keeps 32 bits
 
 # Options the debugger (no subcommand) takes that subcommands may take too, and which
 # subcommand takes which: given before the subcommand, an option must be one of these.
-SHARED = ("data", "seed", "steps", "model", "resume", "vocab_from", "lr", "fine_tune")
 FINE_TUNE = ("model", "vocab_from", "lr", "fine_tune")
+EVAL = ("eval", "eval_every")
+SHARED = ("data", "seed", "steps", "resume", *FINE_TUNE, *EVAL)
 TAKES = {
-    None: {"data", "seed", "steps", "model", "resume", *FINE_TUNE},
-    "train": {"data", "seed", "steps", *FINE_TUNE},
+    None: {"data", "seed", "steps", "model", "resume", *FINE_TUNE, *EVAL},
+    "train": {"data", "seed", "steps", *FINE_TUNE, *EVAL},
     "bench": {"data", "seed", "steps"},
     "generate": {"data", "seed", "model"},
     "info": {"data", "model"},
@@ -49,6 +51,8 @@ DEFAULTS: dict[str | None, dict[str, Any]] = {
         "vocab_from": None,
         "lr": AdamConfig.learning_rate,
         "fine_tune": False,
+        "eval": None,
+        "eval_every": None,
     },
     "train": {
         "data": str(DEFAULT_CORPUS),
@@ -58,7 +62,10 @@ DEFAULTS: dict[str | None, dict[str, Any]] = {
         "vocab_from": None,
         "lr": AdamConfig.learning_rate,
         "fine_tune": False,
+        "eval": None,
+        "eval_every": None,
         "stop_after": None,
+        "engine": "twin",
         "save": None,
         "log_jsonl": None,
     },
@@ -77,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_run_options(parser, prefix="top_")
     _add_fine_tune_options(parser, prefix="top_")
+    _add_eval_options(parser, prefix="top_")
     parser.add_argument(
         "--resume",
         dest="top_resume",
@@ -92,8 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
     train = command("train", "train headless, with a progress bar")
     _add_run_options(train)
     _add_fine_tune_options(train)
+    _add_eval_options(train)
     train.add_argument(
         "--stop-after", type=_positive, metavar="K", help="stop after K steps of the same schedule"
+    )
+    train.add_argument(
+        "--engine",
+        choices=("twin", "scalar"),
+        default="twin",
+        help="twin (the array twin of the scalar engine: the same numbers, a millisecond a "
+        "step; default) or scalar (the graph of Values the debugger shows)",
     )
     train.add_argument(
         "--save", metavar="FILE", type=_file_name, help="save the trained model (JSON)"
@@ -136,14 +152,21 @@ def build_parser() -> argparse.ArgumentParser:
     bench = command("bench", "measure the speed of training steps")
     _add_run_options(bench)
     bench.add_argument(
-        "--repeat", type=_positive, default=20, metavar="N", help="steps to time (default 20)"
+        "--repeat",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="steps to time (default 20 for the scalar engine, 500 for the twin)",
     )
     bench.add_argument(
         "--engine",
-        choices=ENGINES,
-        default="fused",
-        help="fused (what training uses; default) or naive (one node per primitive op, as "
-        "the tutorial builds it: seconds per step)",
+        type=_engines,
+        default=("scalar", "twin"),
+        metavar="ENGINE[,ENGINE]",
+        help="scalar (the graph engine every full step uses), twin (its array twin, which "
+        "fast-forward and train use) or naive (one node per primitive op, as the tutorial "
+        "builds it: seconds per step); several, comma-separated, are timed one after the "
+        "other (default scalar,twin)",
     )
     return parser
 
@@ -203,6 +226,26 @@ def _add_fine_tune_options(parser: argparse.ArgumentParser, prefix: str = "") ->
     )
 
 
+def _add_eval_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    parser.add_argument(
+        "--eval",
+        dest=prefix + "eval",
+        metavar="FILE",
+        type=_file_name,
+        help=f"held-out sentences, never trained on, whose mean loss is measured as training "
+        f"goes (default: {DEFAULT_HELD_OUT.name} for a run of the bundled corpus from scratch, "
+        "none for other runs; 'none' turns it off)",
+    )
+    parser.add_argument(
+        "--eval-every",
+        dest=prefix + "eval_every",
+        metavar="K",
+        type=_positive,
+        help=f"measure the held-out loss every K steps, and after the last (default "
+        f"{HELD_OUT_EVERY})",
+    )
+
+
 def _whole(text: str) -> int:
     try:
         value = int(text)
@@ -218,6 +261,16 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
+
+
+def _engines(text: str) -> tuple[str, ...]:
+    names = [ALIASES.get(name, name) for name in text.split(",") if name]
+    unknown = [name for name in names if name not in ENGINES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an engine: choose from {', '.join(ENGINES)} (comma-separated)"
+        )
+    return tuple(dict.fromkeys(names))
 
 
 def _seed(text: str) -> int:
@@ -284,12 +337,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         if option not in TAKES[command]:
             where = f"`microgpt {command}`" if command else "the debugger"
             parser.error(
-                f"--{option} is not an option of {where}; see `microgpt {command or ''} --help`"
+                f"--{option.replace('_', '-')} is not an option of {where}; see "
+                f"`microgpt {command or ''} --help`"
             )
         if not hasattr(args, option):  # written after the subcommand too: that one wins
             setattr(args, option, value)
     if command is None and hasattr(args, "resume"):
-        for option in ("seed", "steps", *FINE_TUNE):
+        for option in ("seed", "steps", *FINE_TUNE, *EVAL):
             if hasattr(args, option):
                 parser.error(
                     f"--{option.replace('_', '-')} cannot be used with --resume: the run file "

@@ -3,6 +3,7 @@ pipe or a file, and user or file text always shown literally (never read as mark
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -34,3 +35,23 @@ def say(console: Console, message: str, label: str = "", style: str = "") -> Non
 def print_warnings(err: Console, warnings: Sequence[str]) -> None:
     for warning in warnings:
         say(err, warning, "warning:", "yellow")
+
+
+TWIN_LOADING = (
+    "loading the twin engine (the first run after installing compiles it, once: up to half "
+    "a minute; later runs load it in a moment)..."
+)
+
+
+def warm_up_twin(err: Console, after: float = 1.0) -> None:
+    """Load the twin engine's compiled kernels, saying why if it takes more than `after`
+    seconds (the first time after installing, numba compiles them)."""
+    from core.model.twin import warm_up  # imports numba: only when the twin is used
+
+    timer = threading.Timer(after, say, (err, TWIN_LOADING))
+    timer.daemon = True
+    timer.start()
+    try:
+        warm_up()
+    finally:
+        timer.cancel()

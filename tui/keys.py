@@ -41,6 +41,13 @@ BINDINGS: list[BindingType] = [
         tooltip="enlarge the focused panel to the whole screen, and back (esc too)",
     ),
     Binding("s", "save_run", "Save", tooltip="save the whole run, to resume later"),
+    Binding(
+        "h",
+        "evaluate_held_out",
+        "Held-out",
+        tooltip="the held-out loss now: the model after the shown step, on sentences it never "
+        "trained on (the run does not change)",
+    ),
     Binding("m", "export_model", "Model", tooltip="export the model (tutorial's format)"),
     Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
     Binding("q", "quit", "Quit", tooltip="quit (asks first when steps are unsaved)"),
@@ -73,6 +80,7 @@ PALETTE_TITLES = {
     "save_run": "Save the run…",
     "export_model": "Export the model…",
     "toggle_enlarged": "Enlarge the panel / back",
+    "evaluate_held_out": "Evaluate the held-out loss",
     "help": "Keys and numbers",
 }
 # Keys that make no sense as a palette entry (the palette is opened from the keyboard).

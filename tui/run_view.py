@@ -23,6 +23,7 @@ class RunView:
         self.num_sentences = len(session.trainer.sentences)
         self._selected = 0  # the position shown in the distribution
         self.values: dict[int, float] = {}  # current values, for watches not yet stepped
+        self.evaluating = False  # the held-out loss asked for is being evaluated
 
     @property
     def trace(self) -> StepTrace | None:
@@ -40,6 +41,11 @@ class RunView:
     def original_losses(self) -> dict[int, float]:
         """When fine-tuning: the original-corpus loss after k steps, for the k measured."""
         return dict(self.session.original_losses)
+
+    @property
+    def held_out_losses(self) -> dict[int, float]:
+        """With a held-out set: its loss after k steps, for the k measured."""
+        return dict(self.session.held_out_losses)
 
     def forgotten(self) -> Forgotten | None:
         """The original-corpus loss last measured, when fine-tuning."""
@@ -116,4 +122,6 @@ class RunView:
             conditions=tuple(c.text for c in self.conditions),
             fine_tuning=self.session.trainer.fine_tuning,
             original=self.forgotten(),
+            held_out=self.session.latest_held_out(),
+            held_out_pending=self.evaluating,
         )

@@ -4,6 +4,7 @@ so steps never overlap and nothing reads or saves the model while a step changes
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -21,6 +22,27 @@ class TrainingRunner:
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="train")
+        self._twin_ready = threading.Event()
+
+    def warm_up_twin(self) -> None:
+        """Load the twin engine's kernels on a thread of their own (the first time after
+        installing, numba compiles them: up to half a minute), so that the first go-to forward does
+        not wait for them. Stepping goes on meanwhile; the kernels touch no trainer."""
+
+        def load() -> None:
+            from core.model.twin import warm_up  # imports numba
+
+            try:
+                warm_up()
+            finally:
+                self._twin_ready.set()  # a failure shows on the first fast-forward
+
+        threading.Thread(target=load, name="twin-warm-up", daemon=True).start()
+
+    @property
+    def twin_loading(self) -> bool:
+        """True while the twin's kernels are being loaded."""
+        return not self._twin_ready.is_set()
 
     async def call(self, fn: Callable[[], T]) -> T:
         """Run `fn()` on the training thread, after whatever is queued before it."""

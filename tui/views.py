@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.training.heldout import HeldOutReading
 from core.training.optimizer import AdamEntry
 
 
@@ -41,6 +42,10 @@ class StatusView:
     """The run trains a loaded model on another corpus."""
     original: Forgotten | None = None
     """When fine-tuning: the last original-corpus loss measured."""
+    held_out: HeldOutReading | None = None
+    """With a held-out set: its latest loss, measured or asked for."""
+    held_out_pending: bool = False
+    """The held-out loss asked for is being evaluated."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from core.autograd.params import Parameters
 from core.errors import MicrogptError, ParameterNameError
 from core.model.tokenizer import Tokenizer
 from core.training.stats import MEAN_WINDOW, recent_mean
-from core.training.trace import StepTrace
+from core.training.trace import StepFacts
 from core.training.trainer import Trainer
 
 EXAMPLES = (
@@ -57,7 +57,7 @@ class Condition(Protocol):
         """Parameters that must be watched for the condition to be checked."""
         ...
 
-    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+    def check(self, trace: StepFacts, earlier: Sequence[float]) -> str | None:
         """Why the step meets the condition, or None. `earlier`: the previous losses."""
         ...
 
@@ -69,7 +69,7 @@ class LossBeyond:
     text: str
     watches: tuple[int, ...] = ()
 
-    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+    def check(self, trace: StepFacts, earlier: Sequence[float]) -> str | None:
         hit = trace.loss > self.limit if self.above else trace.loss < self.limit
         return f"loss {trace.loss:.4f} {'>' if self.above else '<'} {self.limit:g}" if hit else None
 
@@ -80,7 +80,7 @@ class LossSpike:
     text: str
     watches: tuple[int, ...] = ()
 
-    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+    def check(self, trace: StepFacts, earlier: Sequence[float]) -> str | None:
         mean = recent_mean(earlier)
         if mean is not None and trace.loss > self.factor * mean.value:
             return (
@@ -100,7 +100,7 @@ class MeanBeyond:
     text: str
     watches: tuple[int, ...] = ()
 
-    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+    def check(self, trace: StepFacts, earlier: Sequence[float]) -> str | None:
         mean = recent_mean([*earlier[-MEAN_WINDOW:], trace.loss])
         if mean is None:
             return None
@@ -118,9 +118,9 @@ class TargetUnlikely:
     text: str
     watches: tuple[int, ...] = ()
 
-    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
-        for p in trace.positions:
-            if p.target_token == self.token and p.prob < self.limit:
+    def check(self, trace: StepFacts, earlier: Sequence[float]) -> str | None:
+        for p in trace.targets():
+            if p.token == self.token and p.prob < self.limit:
                 return f"p({self.word}) = {p.prob:.3g} < {self.limit:g} at position {p.position}"
         return None
 
@@ -132,7 +132,7 @@ class RowGetsGradient:
     text: str
     watches: tuple[int, ...] = ()
 
-    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+    def check(self, trace: StepFacts, earlier: Sequence[float]) -> str | None:
         for row in trace.token_rows:
             if row.row == self.token:
                 return f"{self.word}'s embedding row got a gradient (norm {row.norm:.3g})"
@@ -146,7 +146,7 @@ class MomentumFlips:
     text: str
     watches: tuple[int, ...] = field(default=())
 
-    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+    def check(self, trace: StepFacts, earlier: Sequence[float]) -> str | None:
         for w in trace.watched:
             if w.index == self.index and w.adam.m_before * w.adam.m < 0:
                 return f"m of {self.name} changed sign: {w.adam.m_before:+.3e} → {w.adam.m:+.3e}"
@@ -164,7 +164,7 @@ class Forgets:
     text: str
     watches: tuple[int, ...] = ()
 
-    def check(self, trace: StepTrace, earlier: Sequence[float]) -> str | None:
+    def check(self, trace: StepFacts, earlier: Sequence[float]) -> str | None:
         if trace.original_loss is None or trace.original_rise is None:
             return None  # not measured at this step
         if self.rise:
@@ -239,7 +239,7 @@ def _token(tokenizer: Tokenizer, word: str) -> int:
 
 
 def check_all(
-    conditions: Sequence[Condition], trace: StepTrace, earlier: Sequence[float]
+    conditions: Sequence[Condition], trace: StepFacts, earlier: Sequence[float]
 ) -> str | None:
     """The reason the first met condition gives, or None."""
     for condition in conditions:

@@ -4,10 +4,11 @@ Holds the model (in the reference's format, under "model"), Adam's m and v, the 
 the schedule, the peak learning rate, the seed, the corpus's identity (path and SHA-256),
 whether the run fine-tunes a loaded model (which orders the generator's draws), the watch
 list, the run-until conditions and the loss history; when fine-tuning, also the original
-corpus's identity and the losses measured on its sample. JSON numbers round-trip exactly,
-so a resumed run continues bit for bit. Written atomically: a crash leaves the old file
-or the new. Version 1 files (before fine-tuning) are read as runs from scratch at the
-default learning rate, which they were.
+corpus's identity and the losses measured on its sample; with a held-out set, its file's
+identity, how often it is measured and its losses. JSON numbers round-trip exactly, so a
+resumed run continues bit for bit. Written atomically: a crash leaves the old file or the
+new. Version 1 files (before fine-tuning) are read as runs from scratch at the default
+learning rate, which they were; versions 1 and 2 (before held-out sets) as runs without one.
 """
 
 from __future__ import annotations
@@ -27,15 +28,17 @@ from core.files.inputs import MB, read_json
 from core.files.outputs import Output, write_atomic
 from core.model.gpt import MAX_VOCABULARY
 from core.model.modelfile import MAX_MODEL_BYTES, MAX_MODEL_VALUES, model_from_json, model_to_json
+from core.model.tokenizer import Tokenizer
 from core.training.corpus import Corpus, load_corpus
 from core.training.forgetting import OriginalSample
+from core.training.heldout import HELD_OUT_EVERY, HeldOut
 from core.training.optimizer import AdamConfig
 from core.training.state import TrainerState
 from core.training.trainer import Trainer
 
 FORMAT = "microgpt-run"
-VERSION = 2
-READS = (1, 2)
+VERSION = 3
+READS = (1, 2, 3)
 MAX_RUN_BYTES = 3 * MAX_MODEL_BYTES + 64 * MB  # weights, m and v, and the losses
 MAX_RUN_VALUES = 3 * MAX_MODEL_VALUES + 2 * MAX_VOCABULARY + 10_000_000  # ... and losses
 UINT32 = 1 << 32  # seeds and the generator's state are 32-bit
@@ -59,6 +62,8 @@ class SavedRun:
     """The loss of every step so far."""
     original_losses: dict[int, float] = field(default_factory=dict)
     """When fine-tuning: the original-corpus loss after k steps, for the k measured."""
+    held_out_losses: dict[int, float] = field(default_factory=dict)
+    """With a held-out set: its loss after k steps, for the k measured."""
     warnings: tuple[str, ...] = ()
     """What could not be restored, though the run can go on."""
 
@@ -70,9 +75,11 @@ def save_run(
     conditions: Sequence[str],
     losses: Sequence[float],
     original_losses: Mapping[int, float] | None = None,
+    held_out_losses: Mapping[int, float] | None = None,
 ) -> None:
     """Save the run as it is between two steps: `losses` must hold one loss per step;
-    `original_losses`, when fine-tuning, the original-corpus loss after k steps."""
+    `original_losses`, when fine-tuning, the original-corpus loss after k steps;
+    `held_out_losses`, with a held-out set, its loss after k steps."""
     state = trainer.snapshot()
     name = output.given if isinstance(output, Output) else str(output)
     if len(losses) != state.step_index:
@@ -92,6 +99,7 @@ def save_run(
         "learning_rate": trainer.adam.config.learning_rate,
         "fine_tune": trainer.fine_tuning,
         "original": _original_to_json(trainer, original_losses or {}),
+        "held_out": _held_out_to_json(trainer, held_out_losses or {}),
         "step": state.step_index,
         "rng_state": state.rng_state,
         "model": model_to_json(trainer.model),
@@ -115,8 +123,25 @@ def _original_to_json(trainer: Trainer, losses: Mapping[int, float]) -> dict[str
         "sample_size": len(sample.sentences),
         "every": sample.every,
         "baseline": watch.baseline,
-        "losses": [[k, float(x)] for k, x in sorted(losses.items())],
+        "losses": _pairs_to_json(losses),
     }
+
+
+def _held_out_to_json(trainer: Trainer, losses: Mapping[int, float]) -> dict[str, Any] | None:
+    held_out, baseline = trainer.held_out, trainer.held_out_baseline
+    if held_out is None or baseline is None:
+        return None
+    return {
+        "path": held_out.path,
+        "sha256": held_out.sha256,
+        "every": trainer.held_out_every,
+        "baseline": baseline,
+        "losses": _pairs_to_json(losses),
+    }
+
+
+def _pairs_to_json(losses: Mapping[int, float]) -> list[list[int | float]]:
+    return [[k, float(x)] for k, x in sorted(losses.items())]
 
 
 def load_run(path: str | Path, corpus_path: str | None = None) -> SavedRun:
@@ -223,6 +248,12 @@ def _rebuild(fields: _Fields, corpus: Corpus, name: str) -> SavedRun:
     if fine_tune and model.words is None:
         raise fields.fail("model", "has no vocabulary, which a fine-tuning run needs")
     original, warnings = (None, ()) if version_1 else _original(fields, name)
+    vocabulary = (
+        Tokenizer(model.words)
+        if fine_tune and model.words is not None
+        else Tokenizer.from_sentences(corpus.sentences)
+    )
+    held_out, held_out_warnings = _held_out(fields, name, vocabulary)
     try:
         trainer = Trainer(
             corpus,
@@ -232,6 +263,9 @@ def _rebuild(fields: _Fields, corpus: Corpus, name: str) -> SavedRun:
             fine_tune=fine_tune,
             original=original.sample if original else None,
             baseline=original.baseline if original else None,
+            held_out=held_out.held_out if held_out else None,
+            held_out_every=held_out.every if held_out else HELD_OUT_EVERY,
+            held_out_baseline=held_out.baseline if held_out else None,
         )
     except MicrogptError as err:
         raise RunFileError(f"{name}: {err}") from None
@@ -265,13 +299,25 @@ def _rebuild(fields: _Fields, corpus: Corpus, name: str) -> SavedRun:
         conditions,
         tuple(float(x) for x in losses),
         original.losses_to(step) if original else {},
-        warnings,
+        held_out.losses_to(step) if held_out else {},
+        (*warnings, *held_out_warnings),
     )
 
 
 @dataclass(frozen=True)
 class _Original:
     sample: OriginalSample
+    baseline: float
+    losses: dict[int, float]
+
+    def losses_to(self, step: int) -> dict[int, float]:
+        return {k: x for k, x in self.losses.items() if k <= step}
+
+
+@dataclass(frozen=True)
+class _HeldOut:
+    held_out: HeldOut
+    every: int
     baseline: float
     losses: dict[int, float]
 
@@ -291,6 +337,44 @@ def _original(fields: _Fields, name: str) -> tuple[_Original | None, tuple[str, 
     path, sha = saved.get("path", str), saved.get("sha256", str)
     size = saved.whole("sample_size", 1, 10**6)
     every = saved.whole("every", 1, 10**9)
+    baseline, losses = _measured(saved)
+    try:
+        corpus = load_corpus(path)
+    except CorpusError as err:
+        return None, (f"{name}: not watching forgetting: cannot read the original corpus: {err}",)
+    if corpus.sha256 != sha:
+        return None, (f"{name}: not watching forgetting: {_changed(path, sha, corpus.sha256)}",)
+    sample = OriginalSample.drawn(corpus, size, every)
+    return _Original(sample, baseline, losses), ()
+
+
+def _held_out(
+    fields: _Fields, name: str, tokenizer: Tokenizer
+) -> tuple[_HeldOut | None, tuple[str, ...]]:
+    """The held-out set and its losses, or None: in a file before version 3, in a run
+    without one, or (with a warning saying why) when its file cannot be read any more or
+    changed: the training does not need it, only the measurement."""
+    if fields.obj.get("version") in (1, 2):
+        return None, ()
+    if fields.obj.get("held_out", None) is None:
+        if "held_out" not in fields.obj:
+            raise fields.fail("held_out", "is missing")
+        return None, ()
+    saved = _Fields(fields.get("held_out", dict), name, "held_out.")
+    path, sha = saved.get("path", str), saved.get("sha256", str)
+    every = saved.whole("every", 1, 10**9)
+    baseline, losses = _measured(saved)
+    try:
+        held_out = HeldOut.read(path, tokenizer, "the run's model")
+    except CorpusError as err:
+        return None, (f"{name}: no held-out loss: cannot read the held-out file: {err}",)
+    if held_out.sha256 != sha:
+        return None, (f"{name}: no held-out loss: {_changed(path, sha, held_out.sha256)}",)
+    return _HeldOut(held_out, every, baseline, losses), ()
+
+
+def _measured(saved: _Fields) -> tuple[float, dict[int, float]]:
+    """A measurement's baseline and its [step, loss] pairs, checked."""
     baseline = saved.get("baseline", (int, float))
     pairs = saved.get("losses", list)
     if not math.isfinite(baseline) or not all(
@@ -302,17 +386,11 @@ def _original(fields: _Fields, name: str) -> tuple[_Original | None, tuple[str, 
         for p in pairs
     ):
         raise saved.fail("losses", "must be [step, loss] pairs of finite numbers")
-    try:
-        corpus = load_corpus(path)
-    except CorpusError as err:
-        return None, (f"{name}: not watching forgetting: cannot read the original corpus: {err}",)
-    if corpus.sha256 != sha:
-        return None, (
-            f"{name}: not watching forgetting: {path} changed since the run was saved "
-            f"(sha256 {sha[:12]}…, now {corpus.sha256[:12]}…)",
-        )
-    sample = OriginalSample.drawn(corpus, size, every)
-    return _Original(sample, float(baseline), {k: float(x) for k, x in pairs}), ()
+    return float(baseline), {k: float(x) for k, x in pairs}
+
+
+def _changed(path: str, saved_sha: str, sha: str) -> str:
+    return f"{path} changed since the run was saved (sha256 {saved_sha[:12]}…, now {sha[:12]}…)"
 
 
 def _strings(fields: _Fields, key: str) -> list[str]:

@@ -15,6 +15,7 @@ acted on when the step is done ("pausing lets the step in flight finish").
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,12 +27,15 @@ from core.debugging.runfile import save_run
 from core.debugging.timeline import Timeline
 from core.errors import MicrogptError
 from core.files.outputs import Output
+from core.training.heldout import HeldOutReading
 from core.training.optimizer import AdamEntry
-from core.training.trace import StepTrace
+from core.training.stats import MEAN_WINDOW
+from core.training.trace import StepFacts, StepTrace
 from core.training.trainer import Trainer
 
 FOLLOW_COLUMN = 0  # which entry of the first word's embedding row the follower watches
 ADAM_HISTORY = 30  # steps of m and v kept per watched parameter, for the sparklines
+FAST_FORWARD_BATCH = 0.05  # seconds of twin steps between two looks from the host
 
 
 class Mode(Enum):
@@ -42,6 +46,9 @@ class Mode(Enum):
     RUNNING = "running"
     GOING = "going"  # forward to a step number
     REWINDING = "rewinding"  # back to a step: restoring a snapshot, then replaying
+
+
+_HEADING = (Mode.GOING, Mode.REWINDING)  # modes with a goal, reached on the twin
 
 
 @dataclass(frozen=True)
@@ -74,11 +81,12 @@ class Session:
         conditions: Iterable[Condition] = (),
         losses: Sequence[float] = (),
         original_losses: Mapping[int, float] | None = None,
+        held_out_losses: Mapping[int, float] | None = None,
         policy: HistoryPolicy | None = None,
         follow: bool = False,
     ) -> None:
         self.trainer = trainer
-        self.timeline = Timeline(trainer, policy, losses, original_losses)
+        self.timeline = Timeline(trainer, policy, losses, original_losses, held_out_losses)
         self.watched: list[int] = list(watch)
         self.follow = follow
         """Also watch an entry of each step's first word (see `follower`), so that a
@@ -87,6 +95,8 @@ class Session:
         self.trace: StepTrace | None = None  # the step shown
         self.adam_history: dict[int, deque[tuple[int, AdamEntry]]] = {}  # index -> (step, m/v)
         self.recent_ms: deque[float] = deque(maxlen=20)  # the last steps' milliseconds
+        self.fast_forward_batch = FAST_FORWARD_BATCH  # 0: one light step per advance()
+        self.held_out_reading: HeldOutReading | None = None  # the last asked for (key h)
         self._lock = threading.RLock()
         self._mode = Mode.IDLE
         self._queued = 0
@@ -116,6 +126,25 @@ class Session:
     def original_losses(self) -> dict[int, float]:
         """When fine-tuning, the original-corpus loss after k steps, for the k measured."""
         return self.timeline.original_losses
+
+    @property
+    def held_out_losses(self) -> dict[int, float]:
+        """With a held-out set, its loss after k steps, for the k measured (0: the start)."""
+        return self.timeline.held_out_losses
+
+    def latest_held_out(self) -> HeldOutReading | None:
+        """The latest held-out loss of the model up to the steps done: the run's last
+        measurement, or a reading asked for since (training is deterministic, so a reading
+        stays true of its step when the run goes back and forward again)."""
+        measured = dict(self.held_out_losses)  # a copy: a step may add to it meanwhile
+        latest = None
+        if measured:
+            at = max(measured)
+            latest = HeldOutReading(at, measured[at])
+        asked = self.held_out_reading
+        if asked is None or asked.step > self.steps_done:
+            return latest
+        return asked if latest is None or asked.step > latest.step else latest
 
     def state(self) -> SessionState:
         with self._lock:
@@ -259,6 +288,15 @@ class Session:
                 self._queued -= 1
             replaying = self._mode is Mode.REWINDING
             watch = self.step_watch()
+            goal = self._goal
+            if goal is not None and goal - self.steps_done > 1 and self._mode in _HEADING:
+                # Going forward or replaying: the twin takes every step but the last, whose
+                # full trace is the one shown.
+                conditions = [] if replaying else list(self.conditions)
+            else:
+                goal = None
+        if goal is not None:
+            return self._fast_forward(goal, conditions)
         try:
             trace = self.timeline.step(watch)  # the long part: outside the lock
         except MicrogptError as error:  # NaN or infinity: nothing was updated
@@ -270,12 +308,83 @@ class Session:
             self._settle()
         return trace
 
+    def _fast_forward(self, goal: int, conditions: Sequence[Condition]) -> StepTrace | None:
+        """Light steps towards `goal` for about `fast_forward_batch` seconds (the host shows
+        progress between calls), stopping one step short of it, when the user stops or
+        changes course, or when a condition is met: that step is then taken again on the
+        scalar engine, so the step that paused the run is shown whole."""
+        deadline = time.perf_counter() + self.fast_forward_batch
+        try:
+            while True:
+                with self._lock:
+                    if self._goal != goal or self._mode not in _HEADING:
+                        return None  # stopped (esc) or sent elsewhere meanwhile
+                    if self.steps_done >= goal - 1:
+                        break
+                    watch = self.step_watch()
+                light = self.timeline.light_step(watch)
+                with self._lock:
+                    self._record_watches(light)
+                    self._stepped = True
+                if conditions:
+                    earlier = self.losses[max(0, light.step - MEAN_WINDOW) : light.step]
+                    met = check_all(conditions, light, earlier)
+                    if met is not None:
+                        return self._take_again(light.step, met)
+                if time.perf_counter() > deadline:
+                    break
+        except MicrogptError as error:  # NaN or infinity: nothing was updated
+            with self._lock:
+                self._pause(f"paused: {error}")
+            return None
+        with self._lock:
+            self._settle()
+        return None
+
+    def _take_again(self, step: int, met: str) -> StepTrace | None:
+        """Back to the state before `step` (a snapshot and a few light steps), then that
+        step on the scalar engine, which pauses the run (the same numbers: the same
+        condition holds)."""
+        with self._lock:
+            rewind = self.timeline.begin_rewind(step)
+            self._forget_watches_from(rewind.state.step_index)
+        while self.steps_done < step:
+            light = self.timeline.light_step(self.step_watch())
+            with self._lock:
+                self._record_watches(light)
+        trace = self.timeline.step(self.step_watch())
+        with self._lock:
+            self._record(trace, check=True)
+            if self._mode is not Mode.IDLE:  # cannot happen: the twin's numbers are the same
+                self._pause(f"paused: {met}")
+        return trace
+
     def save(self, output: Output, watch_names: Sequence[str], conditions: Sequence[str]) -> int:
         """Save the run between two steps (call it where `advance` runs); the step saved."""
-        save_run(output, self.trainer, watch_names, conditions, self.losses, self.original_losses)
+        save_run(
+            output,
+            self.trainer,
+            watch_names,
+            conditions,
+            self.losses,
+            self.original_losses,
+            self.held_out_losses,
+        )
         with self._lock:
             self.saved_at, self._stepped = self.steps_done, False
         return self.steps_done
+
+    def evaluate_held_out(self) -> HeldOutReading | None:
+        """The held-out loss of the model as it is now (call it where `advance` runs, so
+        that no step changes the model meanwhile); None without a held-out set. A reading
+        for the host to show: the run does not change, nor what it records and saves."""
+        trainer = self.trainer
+        if trainer.held_out is None:
+            return None
+        reading = HeldOutReading(trainer.step_index, trainer.held_out.loss(trainer.model), True)
+        with self._lock:
+            self.held_out_reading = reading
+        return reading
 
     @property
     def unsaved(self) -> bool:
@@ -291,13 +400,22 @@ class Session:
     def _record(self, trace: StepTrace, check: bool) -> None:
         self.trace = trace
         self.recent_ms.append(trace.timings.total_ms)
-        for watched in trace.watched:
-            entries = self.adam_history.setdefault(watched.index, deque(maxlen=ADAM_HISTORY))
-            entries.append((trace.step, watched.adam))
+        self._record_watches(trace)
         self._stepped = True
         met = check_all(self.conditions, trace, self.losses[: trace.step]) if check else None
         if met is not None:
             self._pause(f"paused: {met}")
+
+    def _record_watches(self, trace: StepFacts) -> None:
+        for watched in trace.watched:
+            entries = self.adam_history.setdefault(watched.index, deque(maxlen=ADAM_HISTORY))
+            entries.append((trace.step, watched.adam))
+
+    def _forget_watches_from(self, step_index: int) -> None:
+        """Drop the Adam history of the steps from `step_index` on (gone back before them)."""
+        for entries in self.adam_history.values():
+            while entries and entries[-1][0] >= step_index:
+                entries.pop()
 
     def _pause(self, reason: str) -> None:
         """Stop for a reason; a go-to that is cut short says where it was heading."""
@@ -331,9 +449,7 @@ class Session:
             return
         if rewind.state.step_index == self.timeline.history.floor and not rewind.replay:
             self._say(_resumed(target) if target else "")
-        for entries in self.adam_history.values():
-            while entries and entries[-1][0] >= rewind.state.step_index:
-                entries.pop()
+        self._forget_watches_from(rewind.state.step_index)
         if rewind.trace is not None:
             self.trace = rewind.trace
         elif rewind.state.step_index == 0 or not rewind.replay:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from core.debugging.history import History, HistoryPolicy, Rewind
-from core.training.trace import StepTrace
+from core.training.trace import LightTrace, StepTrace
 from core.training.trainer import Trainer
 
 
@@ -20,6 +20,7 @@ class Timeline:
         policy: HistoryPolicy | None = None,
         losses: Sequence[float] = (),
         original_losses: Mapping[int, float] | None = None,
+        held_out_losses: Mapping[int, float] | None = None,
     ) -> None:
         self.trainer = trainer
         self.losses = list(losses)[: trainer.step_index]  # the loss of step k at index k
@@ -30,6 +31,14 @@ class Timeline:
             self.original_losses = {0: trainer.forgetting.baseline}
             self.original_losses.update(
                 (k, x) for k, x in (original_losses or {}).items() if k <= trainer.step_index
+            )
+        self.held_out_losses: dict[int, float] = {}
+        """With a held-out set: its loss once k steps are done, for the k it was measured
+        at (0: before the first step)."""
+        if trainer.held_out_baseline is not None:
+            self.held_out_losses = {0: trainer.held_out_baseline}
+            self.held_out_losses.update(
+                (k, x) for k, x in (held_out_losses or {}).items() if k <= trainer.step_index
             )
         self.history = History(policy or HistoryPolicy())
         self.history.floor = trainer.step_index  # a resumed run cannot go before its start
@@ -46,9 +55,28 @@ class Timeline:
         self.history.add_trace(trace)
         del self.losses[trace.step :]
         self.losses.append(trace.loss)
-        if trace.original_loss is not None:
-            self.original_losses[trace.step + 1] = trace.original_loss
+        self._record_measurements(trace.step + 1, trace.original_loss, trace.held_out_loss)
         return trace
+
+    def light_step(self, watch: Sequence[int] = ()) -> LightTrace:
+        """A step on the twin engine: the same state as `step` leaves, with a light trace
+        (the history keeps its snapshots; only full traces are kept to show again)."""
+        if self.history.wants_snapshot(self.trainer.step_index):
+            self.history.add_snapshot(self.trainer.snapshot())
+        trace = self.trainer.light_step(watch)
+        del self.losses[trace.step :]
+        self.losses.append(trace.loss)
+        self._record_measurements(trace.step + 1, trace.original_loss, trace.held_out_loss)
+        return trace
+
+    def _record_measurements(
+        self, step: int, original_loss: float | None, held_out_loss: float | None
+    ) -> None:
+        """The losses measured once `step` steps are done (None: not measured then)."""
+        if original_loss is not None:
+            self.original_losses[step] = original_loss
+        if held_out_loss is not None:
+            self.held_out_losses[step] = held_out_loss
 
     def begin_rewind(self, target: int) -> Rewind:
         """Restore the state from which `target` is reached; the caller then steps
@@ -58,6 +86,7 @@ class Timeline:
         rewind = self.history.rewind_to(target)
         self.trainer.restore(rewind.state)
         del self.losses[rewind.state.step_index :]
-        for k in [k for k in self.original_losses if k > rewind.state.step_index]:
-            del self.original_losses[k]
+        for measured in (self.original_losses, self.held_out_losses):
+            for k in [k for k in measured if k > rewind.state.step_index]:
+                del measured[k]
         return rewind

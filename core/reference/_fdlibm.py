@@ -126,34 +126,35 @@ def pow(x: float, y: float) -> float:
     s = -1.0 if (x_neg and yisint == 1) else 1.0
 
     if ay >= _Y_ABOVE_2P31:
-        t1, t2 = _log2_near_one(ax, y, s)
-        if t2 is None:
+        t1, t2, done = _log2_near_one(ax, y, s)
+        if done:
             return t1  # already the over/underflowed result
     else:
         t1, t2 = _log2(ax)
     return _exp2_scaled(y, t1, t2, s)
 
 
-def _log2_near_one(ax: float, y: float, s: float) -> tuple[float, float | None]:
+def _log2_near_one(ax: float, y: float, s: float) -> tuple[float, float, bool]:
     """log2(ax) = t1 + t2 for |y| > 2**31, where only x within 2**-20 of 1 stays finite.
 
-    Returns (result, None) when the answer is already a certain over- or underflow.
+    Returns (result, 0, True) when the answer is already a certain over- or underflow.
+    (One tuple type for every return, so that core.reference.jitmath can compile it.)
     """
     if y >= _Y_ABOVE_2P64 or y <= -_Y_ABOVE_2P64:
         if ax < 1.0:
-            return (_HUGE * _HUGE if y < 0.0 else _TINY * _TINY), None
-        return (_HUGE * _HUGE if y > 0.0 else _TINY * _TINY), None
+            return (_HUGE * _HUGE if y < 0.0 else _TINY * _TINY), 0.0, True
+        return (_HUGE * _HUGE if y > 0.0 else _TINY * _TINY), 0.0, True
     if ax < _X_BELOW_1:
-        return (s * _HUGE * _HUGE if y < 0.0 else s * _TINY * _TINY), None
+        return (s * _HUGE * _HUGE if y < 0.0 else s * _TINY * _TINY), 0.0, True
     if ax >= _X_ABOVE_1:
-        return (s * _HUGE * _HUGE if y > 0.0 else s * _TINY * _TINY), None
+        return (s * _HUGE * _HUGE if y > 0.0 else s * _TINY * _TINY), 0.0, True
     # |1-x| <= 2**-20: log(x) ~ t - t^2/2 + t^3/3 - t^4/4
     t = ax - 1.0
     w = (t * t) * (0.5 - t * (0.3333333333333333333333 - t * 0.25))
     u = _IVLN2_H * t
     v = t * _IVLN2_L - w * _IVLN2
     t1 = clear_low_word(u + v)
-    return t1, v - (t1 - u)
+    return t1, v - (t1 - u), False
 
 
 def _log2(ax: float) -> tuple[float, float]:
@@ -238,11 +239,16 @@ def _exp2_scaled(y: float, t1: float, t2: float, s: float) -> float:
     r = (z * t1) / ((t1 - 2.0) - (w + z * w))
     z = 1.0 - (r - z)
     # fdlibm adds n to the exponent field, or calls scalbn for a subnormal result: both are ldexp.
+    return s * ldexp_or_inf(z, n)
+
+
+def ldexp_or_inf(z: float, n: int) -> float:
+    """z * 2**n as C's ldexp: infinity on overflow (ruled out where pow calls it, by the
+    overflow test; but Python would raise). core.reference.jitmath compiles plain ldexp."""
     try:
-        z = _ldexp(z, n)
-    except OverflowError:  # ruled out by the overflow test above; don't let Python raise anyway
-        z = INF
-    return s * z
+        return _ldexp(z, n)
+    except OverflowError:
+        return _copysign(INF, z)
 
 
 # ---------------------------------------------------------------------------

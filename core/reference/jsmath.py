@@ -8,12 +8,11 @@ import math
 
 import numpy as np
 
-from ._fdlibm import INF, from_words, pow, rem_pio2_large
+from ._fdlibm import INF, from_words, ldexp_or_inf, pow, rem_pio2_large
 
 __all__ = ["cos", "exp", "exp_array", "log", "pow"]
 
 _frexp = math.frexp
-_ldexp = math.ldexp
 _floor = math.floor
 
 # fdlibm branches on the high 32-bit word of |x|.  For a non-negative double, "high word >= H" is
@@ -89,7 +88,7 @@ def exp(x: float) -> float:
     # y * 2**(k+1000) * 2**-1000 makes is the correctly rounded value ldexp gives too.
     if k == 1024:
         return y * 2.0 * _TWO1023
-    return _ldexp(y, k)
+    return ldexp_or_inf(y, k)
 
 
 def exp_array(a: np.ndarray) -> np.ndarray:

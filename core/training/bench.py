@@ -18,9 +18,14 @@ from dataclasses import asdict, dataclass
 from core.model.naive import NaiveGPT
 from core.training.corpus import Corpus
 from core.training.optimizer import AdamConfig
+from core.training.trace import StepTrace
 from core.training.trainer import Trainer
 
-ENGINES = ("fused", "naive")
+ENGINES = ("scalar", "twin", "naive")
+"""scalar: the graph engine, which every full step (and the debugger) uses; twin: its
+array twin (core.model.twin), which fast-forward and `train` use; naive: one node per
+primitive op, as the tutorial builds the graph."""
+ALIASES = {"fused": "scalar"}  # the scalar engine's name before the twin existed
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class BenchResult:
     """What a benchmark run measured."""
 
     engine: str
-    """"fused" (the engine training uses) or "naive" (one node per primitive op)."""
+    """One of ENGINES."""
     corpus: str
     seed: int
     steps: int
@@ -37,7 +42,7 @@ class BenchResult:
     min_ms: float
     max_ms: float
     forward_ms: float
-    """Median of the forward stage (fused engine only; 0 for naive)."""
+    """Median of the forward stage (scalar engine only; 0 for the others)."""
     backward_ms: float
     update_ms: float
     nodes: int
@@ -51,21 +56,32 @@ class BenchResult:
     step_alloc_peak_mb: float
     """Peak of memory allocated during one more step, traced with tracemalloc."""
 
+    @property
+    def steps_per_second(self) -> float:
+        return 1e3 / self.median_ms if self.median_ms > 0 else 0.0
+
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {**asdict(self), "steps_per_second": self.steps_per_second}
 
 
 def run_benchmark(
-    corpus: Corpus, seed: int, steps: int, engine: str = "fused", num_steps: int = 5000
+    corpus: Corpus, seed: int, steps: int, engine: str = "scalar", num_steps: int = 5000
 ) -> BenchResult:
     """Train `steps` steps from the start of the schedule and time each one."""
+    engine = ALIASES.get(engine, engine)
     trainer = Trainer(corpus, seed, AdamConfig(num_steps=num_steps))
     gc.collect()
     gc.freeze()  # as the applications do: the long-lived model is never scanned again
-    step = _naive_step(trainer) if engine == "naive" else trainer.step
-    step()  # warm-up: first-touch allocations and caches
+    steppers: dict[str, Callable[[], object]] = {
+        "scalar": trainer.step,
+        "twin": trainer.light_step,
+        "naive": _naive_step(trainer),
+    }
+    step = steppers[engine]
+    step()  # warm-up: first-touch allocations and caches (and the twin's compiled kernels)
     rss_before = _rss_mb()
-    traces, times = [], []
+    traces: list[object] = []
+    times: list[float] = []
     for _ in range(steps):
         start = time.perf_counter()
         trace = step()
@@ -80,7 +96,7 @@ def run_benchmark(
     def median(values: list[float]) -> float:
         return float(statistics.median(values)) if values else 0.0
 
-    fused = [t for t in traces if t is not None]
+    fused = [t for t in traces if isinstance(t, StepTrace)]
     return BenchResult(
         engine=engine,
         corpus=corpus.path,

@@ -41,12 +41,15 @@ class Corpus:
 DEFAULT_CORPUS = Path(str(resources.files("data").joinpath("sentences.txt")))
 # Our own fine-tuning corpus: questions about the same world, in the same words.
 DEFAULT_QUESTIONS = Path(str(resources.files("data").joinpath("questions.txt")))
+# Our own held-out set: sentences of the default corpus's kind that it does not contain.
+DEFAULT_HELD_OUT = Path(str(resources.files("data").joinpath("heldout.txt")))
 
 
-def load_corpus(path: str | Path = DEFAULT_CORPUS) -> Corpus:
-    """Read and check a corpus file; a CorpusError says what is wrong and where."""
+def load_corpus(path: str | Path = DEFAULT_CORPUS, what: str = "corpus") -> Corpus:
+    """Read and check a corpus file; a CorpusError says what is wrong and where (`what`
+    names the kind of file: a corpus, or sentences read as one, as a held-out file)."""
     name = str(path)
-    raw = read_bytes(path, "corpus", MAX_CORPUS_BYTES, CorpusError)
+    raw = read_bytes(path, what, MAX_CORPUS_BYTES, CorpusError)
     if b"\x00" in raw:
         raise CorpusError(
             f"{name} looks like a binary file (it contains NUL bytes); "
@@ -112,14 +115,17 @@ def _lines(numbers: list[int]) -> str:
     return "1 line" if len(numbers) == 1 else f"{len(numbers)} lines"
 
 
-def check_covered(tokenizer: Tokenizer, corpus: Corpus, vocabulary_source: str) -> None:
+def check_covered(
+    tokenizer: Tokenizer, corpus: Corpus, vocabulary_source: str, purpose: str = "fine-tuned on"
+) -> None:
     """Every word of `corpus` must be in the vocabulary: a model has no row for a word it
-    was not trained with. The error names the first unknown word and its line."""
+    was not trained with. The error names the first unknown word and its line, and says
+    what the corpus is for (`purpose`: a model can only be ... words it was trained with)."""
     for sentence, line in zip(corpus.sentences, corpus.line_numbers):
         for word in sentence.split(" "):
             if tokenizer.id_of(word) is None:  # the corpus is lowercase: never "BOS"
                 raise CorpusError(
                     f"{corpus.path}, line {line}: the word '{word}' is not in the vocabulary "
                     f"of {vocabulary_source} ({tokenizer.vocab_size - 1:,} words); a model can "
-                    "only be fine-tuned on words it was trained with: remove or replace it"
+                    f"only be {purpose} words it was trained with: remove or replace it"
                 )

@@ -11,6 +11,7 @@ script rebuilds the tokenizer from the original corpus).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.errors import ModelFileError
 from core.model.fit import misfit
@@ -18,6 +19,7 @@ from core.model.gpt import Model
 from core.model.tokenizer import Tokenizer
 from core.training.corpus import DEFAULT_CORPUS, Corpus, load_corpus
 from core.training.forgetting import OriginalSample
+from core.training.heldout import HELD_OUT_EVERY, HeldOut
 from core.training.optimizer import AdamConfig
 from core.training.trainer import Trainer
 
@@ -66,14 +68,29 @@ def fine_tuning(
     seed: int,
     adam: AdamConfig,
     vocab_from: Corpus | None = None,
+    held_out: str | Path | None = None,
+    held_out_every: int = HELD_OUT_EVERY,
 ) -> FineTuning:
     """Train `model` on `corpus` as the tutorial's fine-tuning script does, watching its
-    loss on a sample of the corpus it was first trained on when that corpus is known."""
+    loss on a sample of the corpus it was first trained on when that corpus is known, and
+    on the sentences of the file `held_out` when one is given."""
     named = with_vocabulary(model, model_name, corpus, vocab_from)
     original = original_corpus(named, corpus, vocab_from)
     sample = OriginalSample.drawn(original) if original is not None else None
+    assert named.words is not None  # with_vocabulary gives it its words
+    kept_out = None
+    if held_out is not None:
+        kept_out = HeldOut.read(held_out, Tokenizer(named.words), model_name)
     trainer = Trainer(
-        corpus, seed, adam, named, fine_tune=True, model_name=model_name, original=sample
+        corpus,
+        seed,
+        adam,
+        named,
+        fine_tune=True,
+        model_name=model_name,
+        original=sample,
+        held_out=kept_out,
+        held_out_every=held_out_every,
     )
     source = vocab_from.path if vocab_from is not None else model_name
     if model.words is None and vocab_from is None:

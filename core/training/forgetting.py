@@ -3,9 +3,9 @@ was first trained on, of the model as it is fine-tuned on another.
 
 The sample is drawn once by its own generator (seeded with SAMPLE_SEED, whatever the
 run's seed, so that runs compare), and never touches the training's generator or
-weights: measuring it is a forward pass only, on arrays without a graph
-(`core.model.fast_loss`, the same floats). It is taken every EVERY steps and at the end
-of the schedule.
+weights: measuring it is a forward pass only, on arrays without a graph (the twin
+engine's, `core.model.twin`: the same floats). It is taken every EVERY steps and at the
+end of the schedule.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import MicrogptError
-from core.model.fast_loss import sentence_loss_value
 from core.model.gpt import Model
 from core.model.tokenizer import Tokenizer
 from core.reference.rng import Mulberry32
@@ -50,14 +49,13 @@ class OriginalSample:
     def loss(self, model: Model, tokenizer: Tokenizer) -> float:
         """The mean over the sample of each sentence's loss (its mean over positions, as a
         training step computes it), summed left to right."""
-        total = 0.0
-        for sentence in self.sentences:
-            try:
-                tokens = tokenizer.encode(sentence)
-            except MicrogptError as err:
-                raise MicrogptError(f"{self.corpus.path}: {err}") from None
-            total += sentence_loss_value(model, tokens)
-        return total / len(self.sentences)
+        from core.model.twin import mean_loss  # imports numba: only when measured
+
+        try:
+            encoded = [tokenizer.encode(sentence) for sentence in self.sentences]
+        except MicrogptError as err:
+            raise MicrogptError(f"{self.corpus.path}: {err}") from None
+        return mean_loss(model, encoded)
 
 
 @dataclass(frozen=True)

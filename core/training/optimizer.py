@@ -117,6 +117,28 @@ class Adam:
         grad[:] = 0.0
         return update
 
+    def apply(self, data: np.ndarray, grad: np.ndarray, step: int) -> None:
+        """The same update as `update`, to the same bits, compiled into one pass over the
+        parameters (the twin engine's; about 6 times faster), without returning it."""
+        from core.model.twin_kernel import adam_update  # imports numba: only when used
+
+        c = self.config
+        bias1, bias2 = c.bias_corrections(step)
+        adam_update(
+            data,
+            grad,
+            self.m,
+            self.v,
+            c.lr_at(step),
+            c.beta1,
+            c.beta2,
+            1 - c.beta1,
+            1 - c.beta2,
+            bias1,
+            bias2,
+            c.eps,
+        )
+
     def entry(
         self, index: int, step: int, before: tuple[float, float, float, float], data_after: float
     ) -> AdamEntry:

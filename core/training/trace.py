@@ -11,6 +11,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Protocol
 
 from core.training.optimizer import AdamEntry
 
@@ -104,6 +105,8 @@ class Timings:
     """Adam."""
     original_ms: float = 0.0
     """Measuring the original-corpus loss, when fine-tuning (not part of the step)."""
+    held_out_ms: float = 0.0
+    """Measuring the held-out loss, on the steps it is due (not part of the step)."""
 
     @property
     def total_ms(self) -> float:
@@ -161,6 +164,13 @@ class StepTrace:
     corpus the model was first trained on, after this step's update."""
     original_rise: float | None = None
     """original_loss minus its value before the first fine-tuning step: what was forgotten."""
+    held_out_loss: float | None = None
+    """With a held-out set, on the steps it is measured: the mean loss of its sentences
+    (never trained on) after this step's update."""
+
+    def targets(self) -> tuple[Target, ...]:
+        """Each position's target and the probability the model gave it."""
+        return tuple(Target(p.position, p.target_token, p.prob) for p in self.positions)
 
     def rows_in(self, state: RowState) -> int:
         """How many token-embedding rows this step left in `state`."""
@@ -171,3 +181,57 @@ class StepTrace:
         """The position with the largest loss, −ln p(target) (the first, on a tie): where
         the model was most wrong, and whose gradient weighs most in this step."""
         return max(self.positions, key=lambda p: p.loss).position
+
+
+@dataclass(frozen=True)
+class Target:
+    """The word a position had to predict, and the probability the model gave it."""
+
+    position: int
+    token: int
+    prob: float
+
+
+@dataclass(frozen=True)
+class LightTrace:
+    """A step taken by the twin engine, for fast-forward: what it takes to draw the loss
+    chart, keep the history and check the run-until conditions, without the per-position
+    distributions a full `StepTrace` carries (the same numbers, where both have them)."""
+
+    step: int
+    sentence_index: int
+    tokens: tuple[int, ...]
+    n: int
+    loss: float
+    lr: float
+    target_probs: tuple[float, ...]
+    """p(target) at each of the n positions."""
+    token_rows: tuple[RowGradient, ...]
+    """As StepTrace.token_rows."""
+    watched: tuple[WatchedParameter, ...]
+    original_loss: float | None = None
+    original_rise: float | None = None
+    held_out_loss: float | None = None
+
+    def targets(self) -> tuple[Target, ...]:
+        return tuple(
+            Target(pos, self.tokens[pos + 1], p) for pos, p in enumerate(self.target_probs)
+        )
+
+
+class StepFacts(Protocol):
+    """What both kinds of trace tell: all a run-until condition may look at."""
+
+    @property
+    def step(self) -> int: ...
+    @property
+    def loss(self) -> float: ...
+    @property
+    def token_rows(self) -> tuple[RowGradient, ...]: ...
+    @property
+    def watched(self) -> tuple[WatchedParameter, ...]: ...
+    @property
+    def original_loss(self) -> float | None: ...
+    @property
+    def original_rise(self) -> float | None: ...
+    def targets(self) -> tuple[Target, ...]: ...

@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,10 +25,20 @@ from core.model.tokenizer import Tokenizer
 from core.reference.rng import Mulberry32
 from core.training.corpus import Corpus, check_covered
 from core.training.forgetting import Forgetting, OriginalSample
+from core.training.heldout import HELD_OUT_EVERY, HeldOut, due
 from core.training.optimizer import Adam, AdamConfig
 from core.training.state import TrainerState, frozen
-from core.training.trace import StepTrace, Timings, WatchedParameter
-from core.training.tracing import GradientReport, moved_rows, position_traces, row_states
+from core.training.trace import LightTrace, StepTrace, Timings, WatchedParameter
+from core.training.tracing import (
+    GradientReport,
+    candidate_row_gradients,
+    moved_rows,
+    position_traces,
+    row_states,
+)
+
+if TYPE_CHECKING:
+    from core.model.twin import Twin  # imported on first use: it loads numba
 
 DEFAULT_SEED = 42
 
@@ -59,13 +70,19 @@ class Trainer:
         model_name: str = "the model",
         original: OriginalSample | None = None,
         baseline: float | None = None,
+        held_out: HeldOut | None = None,
+        held_out_every: int = HELD_OUT_EVERY,
+        held_out_baseline: float | None = None,
     ) -> None:
         """From scratch (no model), or from `model`'s weights: with `fine_tune`, as the
         tutorial's fine-tuning script starts from a loaded model (the model must carry its
         vocabulary: see core.training.finetune; `model_name` names it when a word of the
         corpus is not in it); without it, a run of this corpus resumed from its own weights.
         `original`: the sample whose loss shows what fine-tuning forgets, and `baseline` its
-        loss before the first step (measured when not given)."""
+        loss before the first step (measured when not given). `held_out`: sentences never
+        trained on (read with this run's tokenizer), whose loss is measured every
+        `held_out_every` steps and after the last, and `held_out_baseline` its loss before
+        the first step (measured when not given)."""
         self.corpus = corpus
         self.seed = seed
         self.rng = Mulberry32(seed)
@@ -95,6 +112,7 @@ class Trainer:
         self.model = model
         self.adam = Adam(model.params.count, adam or AdamConfig())
         self.step_index = 0  # the next step to run (0-based)
+        self._twin_engine: Twin | None = None
         self.token_row_hits = np.zeros(config.vocab_size, dtype=np.int64)
         # Only fine-tuning can leave rows outside the corpus: its vocabulary is another's.
         self.corpus_rows = _corpus_rows(self.tokenizer, sentences) if fine_tune else None
@@ -103,6 +121,18 @@ class Trainer:
             if baseline is None:
                 baseline = self._original_loss(original)
             self.forgetting = Forgetting(original, baseline)
+        if held_out is not None and held_out.words != self.tokenizer.words:
+            raise ValueError(f"{held_out.path} was encoded with another vocabulary")
+        if held_out_every < 1:
+            raise ValueError(f"held_out_every must be 1 or more, not {held_out_every}")
+        self.held_out = held_out
+        self.held_out_every = held_out_every
+        self.held_out_baseline: float | None = None
+        """The held-out loss before the first step (None without a held-out set)."""
+        if held_out is not None:
+            self.held_out_baseline = (
+                self._measure_held_out() if held_out_baseline is None else held_out_baseline
+            )
 
     @property
     def num_steps(self) -> int:
@@ -144,6 +174,74 @@ class Trainer:
             # before the collector comes back, so the collector never scans it.
             return self._step(watch)
 
+    def light_step(self, watch: Sequence[int] = ()) -> LightTrace:
+        """The same step on the twin engine (core.model.twin): the same floats in the
+        model, m, v and the rows' hit counts, so that full steps can follow light ones;
+        its trace is the light one fast-forward needs. NaN or infinity as in `step`."""
+        with collector_paused(), np.errstate(all="ignore"):
+            step = self.step_index
+            sentence_index, sentence = self.sentence_at(step)
+            tokens = self.tokenizer.encode(sentence)
+            params = self.model.params
+            result = self._twin().gradients(tokens)
+            self._check_finite(step, result.loss, tokens)
+            before = self._before_update(watch)
+            token_rows = candidate_row_gradients(
+                params["token_embedding"].grad_rows, tokens[: result.n], self.tokenizer.label
+            )
+            self.adam.apply(params.data, params.grad, step)
+            self.step_index += 1
+            self.token_row_hits[[r.row for r in token_rows]] += 1
+            original = self._measure_forgetting()
+            held_out = self._measure_held_out()
+            return LightTrace(
+                step=step,
+                sentence_index=sentence_index,
+                tokens=tuple(tokens),
+                n=result.n,
+                loss=result.loss,
+                lr=self.adam.config.lr_at(step),
+                target_probs=tuple(result.probs.tolist()),
+                token_rows=token_rows,
+                watched=self._watched(step, before),
+                original_loss=None if original is None else original[0],
+                original_rise=None if original is None else original[1],
+                held_out_loss=held_out,
+            )
+
+    def _twin(self) -> Twin:
+        """The twin engine of this run's model, made on first use (it loads numba, and
+        the first use of a fresh install compiles its kernels: a few seconds, once)."""
+        if self._twin_engine is None:
+            from core.model.twin import Twin
+
+            self._twin_engine = Twin(self.model)
+        return self._twin_engine
+
+    def _before_update(self, watch: Sequence[int]) -> dict[int, tuple[float, float, float, float]]:
+        """Data, grad, m and v of the watched parameters, before Adam moves them."""
+        params = self.model.params
+        return {
+            i: (
+                float(params.data[i]),
+                float(params.grad[i]),
+                float(self.adam.m[i]),
+                float(self.adam.v[i]),
+            )
+            for i in watch
+        }
+
+    def _watched(
+        self, step: int, before: dict[int, tuple[float, float, float, float]]
+    ) -> tuple[WatchedParameter, ...]:
+        params = self.model.params
+        return tuple(
+            WatchedParameter(
+                i, params.name_of(i), self.adam.entry(i, step, before[i], float(params.data[i]))
+            )
+            for i in before
+        )
+
     def _step(self, watch: Sequence[int]) -> StepTrace:
         step = self.step_index
         sentence_index, sentence = self.sentence_at(step)
@@ -155,16 +253,8 @@ class Trainer:
         t1 = time.perf_counter()
         run = loss.backward()
         t2 = time.perf_counter()
-        self._check_finite(step, loss, tokens)
-        before = {
-            i: (
-                float(params.data[i]),
-                float(params.grad[i]),
-                float(self.adam.m[i]),
-                float(self.adam.v[i]),
-            )
-            for i in watch
-        }
+        self._check_finite(step, loss.data, tokens)
+        before = self._before_update(watch)
         gradients = GradientReport.read(params, self.tokenizer)
         t3 = time.perf_counter()
         update = self.adam.update(params.data, params.grad, step)
@@ -172,7 +262,11 @@ class Trainer:
         self.step_index += 1
         original = self._measure_forgetting()
         t5 = time.perf_counter()
-        timings = Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t4 - t3) * 1e3, (t5 - t4) * 1e3)
+        held_out = self._measure_held_out()
+        t6 = time.perf_counter()
+        timings = Timings(
+            (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t4 - t3) * 1e3, (t5 - t4) * 1e3, (t6 - t5) * 1e3
+        )
         return self._trace(
             step,
             sentence_index,
@@ -187,6 +281,7 @@ class Trainer:
             update,
             before,
             original,
+            held_out,
             timings,
         )
 
@@ -199,15 +294,24 @@ class Trainer:
         loss = watch.sample.loss(self.model, self.tokenizer)
         return loss, loss - watch.baseline
 
+    def _measure_held_out(self) -> float | None:
+        """The held-out loss of the model as it is now, when one is due once
+        `self.step_index` steps are done (always at 0: the baseline), else None."""
+        held_out = self.held_out
+        if held_out is None or not due(self.step_index, self.num_steps, self.held_out_every):
+            return None
+        with collector_paused(), np.errstate(all="ignore"):
+            return held_out.loss(self.model)
+
     def _original_loss(self, sample: OriginalSample) -> float:
         with collector_paused(), np.errstate(all="ignore"):
             return sample.loss(self.model, self.tokenizer)
 
-    def _check_finite(self, step: int, loss: Value, tokens: list[int]) -> None:
+    def _check_finite(self, step: int, loss: float, tokens: list[int]) -> None:
         params = self.model.params
         if (
             np.isfinite(params.data).all()
-            and math.isfinite(loss.data)
+            and math.isfinite(loss)
             and np.isfinite(params.grad).all()
         ):
             return  # the usual case: one pass over each array, no search
@@ -218,7 +322,7 @@ class Trainer:
             f'(sentence: "{self.tokenizer.decode(tokens[1:-1])}")'
         )
 
-    def _where_non_finite(self, loss: Value) -> str:
+    def _where_non_finite(self, loss: float) -> str:
         """Where a NaN or infinity appeared: a weight first (it poisons everything after
         it), else the loss, else a matrix's gradient."""
         params = self.model.params
@@ -231,8 +335,8 @@ class Trainer:
                     f"{spec.name} holds {bad.size} non-finite weight(s), first "
                     f"{first} = {block[bad[0]]}"
                 )
-        if not math.isfinite(loss.data):
-            return f"the loss is {loss.data}"
+        if not math.isfinite(loss):
+            return f"the loss is {loss}"
         for spec in params.specs:
             if not np.isfinite(params.grad[spec.offset : spec.offset + spec.size]).all():
                 return f"the gradient of {spec.name} is not finite"
@@ -253,6 +357,7 @@ class Trainer:
         update: np.ndarray,
         before: dict[int, tuple[float, float, float, float]],
         original: tuple[float, float] | None,
+        held_out: float | None,
         timings: Timings,
     ) -> StepTrace:
         model, params = self.model, self.model.params
@@ -261,12 +366,7 @@ class Trainer:
         moved = moved_rows(update, params["token_embedding"].spec)
         hits = self.token_row_hits
         hits[[r.row for r in grads.token_rows]] += 1
-        watched = tuple(
-            WatchedParameter(
-                i, params.name_of(i), self.adam.entry(i, step, before[i], float(params.data[i]))
-            )
-            for i in before
-        )
+        watched = self._watched(step, before)
         return StepTrace(
             step=step,
             num_steps=self.num_steps,
@@ -291,6 +391,7 @@ class Trainer:
             reference_nodes=reference_node_count(model.config, n, len(set(tokens[:n]))),
             original_loss=None if original is None else original[0],
             original_rise=None if original is None else original[1],
+            held_out_loss=held_out,
             timings=timings,
         )
 

@@ -133,6 +133,16 @@ async def test_escape_cancels_going_to_a_step(trainer, monkeypatch):
         assert app.goal is None and app.steps_done < 40
 
 
+async def test_going_forward_runs_on_the_twin_and_shows_the_last_step_whole(trainer):
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g", *"+300", "enter")
+        await wait_for(pilot, lambda: app.steps_done == 300 and not app.is_training)
+        await pilot.pause()
+        assert app.trace.step == 299 and len(app.session.losses) == 300
+        assert "step 300 of" in text_of(app.query_one(StatusBar))
+
+
 async def test_w_adds_a_watched_parameter_through_the_picker(trainer):
     app = make_app(trainer, watch=[], follow=False)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -198,14 +208,16 @@ async def test_q_quits(trainer):
 
 
 def slow_steps(monkeypatch, trainer: Trainer, seconds: float) -> None:
-    """Make every step take at least `seconds` (sleeping, so the GIL is free)."""
-    real = trainer.step
+    """Make every step take at least `seconds` (sleeping, so the GIL is free): full steps
+    and the twin's light ones (going forward and replaying)."""
+    for name in ("step", "light_step"):
+        real = getattr(trainer, name)
 
-    def step(watch=()):
-        time.sleep(seconds)
-        return real(watch)
+        def slowed(watch=(), real=real):
+            time.sleep(seconds)
+            return real(watch)
 
-    monkeypatch.setattr(trainer, "step", step)
+        monkeypatch.setattr(trainer, name, slowed)
 
 
 async def test_a_key_is_handled_while_a_long_step_runs(trainer, monkeypatch):

@@ -269,3 +269,46 @@ async def test_the_dots_between_measurements_never_hide_the_mean():
     losses = [3.0] * 200
     alone, together = await shown(losses), await shown_with_original(losses, {0: 3.0, 200: 3.0})
     assert sum(line.count("━") for line in together) >= sum(line.count("━") for line in alone) - 2
+
+
+async def shown_measured(
+    losses: list[float],
+    original: dict[int, float] | None,
+    held_out: dict[int, float],
+    size: tuple[int, int] = (60, 16),
+) -> tuple[list[str], list[list[tuple[str, Style | None]]]]:
+    async with Harness().run_test(size=size) as pilot:
+        widget = pilot.app.query_one(LossChart)
+        widget.show(losses, GUESS, original, held_out)
+        await pilot.pause()
+        return screen_lines(widget), screen_cells(widget)
+
+
+async def test_each_held_out_measurement_is_marked_and_the_legend_names_it():
+    held_out = {0: 6.4, 100: 5.0, 200: 4.5, 250: 4.4}
+    lines, _ = await shown_measured(decaying(250), None, held_out)
+    assert sum(line.count("■") for line in plot_of(lines)) == len(held_out)
+    assert re.search(r"■ held-out (loss )?4\.40", " ".join(lines))
+
+
+async def test_the_held_out_measurements_are_joined_by_small_squares():
+    lines, _ = await shown_measured(decaying(250), None, {0: 6.4, 250: 4.4})
+    assert any("▪" in line for line in plot_of(lines))
+
+
+async def test_held_out_and_original_series_have_marks_and_styles_of_their_own():
+    losses = decaying(300)
+    original, held_out = {0: 3.3, 300: 4.1}, {0: 6.4, 300: 4.6}
+    lines, cells = await shown_measured(losses, original, held_out, size=(115, 30))
+    legend = " ".join(lines[:3])
+    assert "◆ original corpus 4.10" in legend and re.search(r"■ held-out (loss )?4\.60", legend)
+    plot = plot_of(lines)
+    assert sum(line.count("◆") for line in plot) == 2
+    assert sum(line.count("■") for line in plot) == 2
+    styles = {ch: style for row in cells for ch, style in row if ch in "◆■"}
+    assert styles["◆"] != styles["■"]
+
+
+async def test_a_held_out_loss_above_the_losses_widens_the_plot():
+    lines, _ = await shown_measured([2.0] * 50, None, {0: 2.0, 50: 9.0})
+    assert any(re.match(r" *9\.\d\d┤", line) for line in lines)

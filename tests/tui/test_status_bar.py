@@ -5,6 +5,7 @@ from dataclasses import replace
 from drive import text_of
 from textual.app import App, ComposeResult
 
+from core.training.heldout import HeldOutReading
 from tui.views import StatusView
 from tui.widgets.status_bar import StatusBar, status_lines
 
@@ -129,3 +130,26 @@ async def test_the_widget_is_as_tall_as_its_lines():
         bar.show(replace(FULL, state="paused", goal=None, conditions=()))
         await pilot.pause()
         assert bar.size.height == 3
+
+
+def test_the_held_out_loss_is_given_with_the_step_it_is_of():
+    view = replace(FULL, held_out=HeldOutReading(2_250, 4.56789))
+    assert "held-out 4.5679 (step 2,250)" in " ".join(plain(view, 200))
+
+
+def test_the_held_out_loss_before_the_first_step_says_so():
+    view = replace(FULL, held_out=HeldOutReading(0, 6.479))
+    assert "held-out 6.4790 (before training)" in " ".join(plain(view, 200))
+    tuning = replace(view, fine_tuning=True)
+    assert "held-out 6.4790 (before fine-tuning)" in " ".join(plain(tuning, 200))
+
+
+def test_a_held_out_loss_asked_for_says_it_was_on_demand():
+    view = replace(FULL, held_out=HeldOutReading(37, 5.0, asked=True))
+    assert "held-out 5.0000 (step 37, on demand)" in " ".join(plain(view, 200))
+
+
+def test_a_held_out_loss_being_evaluated_says_so():
+    view = replace(FULL, held_out=HeldOutReading(0, 6.479), held_out_pending=True)
+    line = " ".join(plain(view, 200))
+    assert "held-out: evaluating…" in line and "6.4790" not in line

@@ -15,12 +15,13 @@ from core.debugging.runfile import load_run
 from core.files.outputs import Input
 from core.training.trainer import Trainer
 from tui.commands.start import start_run
-from tui.console import print_warnings, say
+from tui.console import print_warnings, say, warm_up_twin
 
 
 def run_debugger(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.resume:
         say(err, f"resuming {args.resume}…")
+        warm_up_twin(err)
         run = load_run(args.resume, args.data)  # the run's own corpus unless --data
         print_warnings(err, [*run.trainer.corpus.warnings, *run.warnings])
         params = run.trainer.model.params
@@ -31,6 +32,7 @@ def run_debugger(args: argparse.Namespace, out: Console, err: Console) -> int:
             watch=[params.index_of(name) for name in run.watch],
             losses=run.losses,
             original_losses=run.original_losses,
+            held_out_losses=run.held_out_losses,
             conditions=run.conditions,
             run_path=args.resume,
             inputs=[Input(args.resume, RUN_FILE_INPUT)],

@@ -17,6 +17,7 @@ import signal
 import statistics
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 
@@ -36,6 +37,7 @@ from core.errors import MicrogptError
 from core.files.outputs import AtomicFile, Output, check_output
 from core.model.modelfile import save_model
 from core.training.stats import MEAN_WINDOW, recent_mean
+from core.training.trace import LightTrace, StepTrace
 from core.training.trainer import Trainer
 from tui.commands.start import start_run
 from tui.console import say
@@ -53,8 +55,11 @@ class StopOnSignals:
     """While active, Ctrl-C, SIGTERM and SIGHUP ask training to stop after the step in
     flight; a second Ctrl-C interrupts at once (the step in flight is then undone)."""
 
-    def __init__(self) -> None:
+    def __init__(self, interrupt: bool = True) -> None:
         self.signal: int | None = None
+        self.interrupt = interrupt
+        """Whether a second Ctrl-C interrupts the step in flight (a twin step takes a
+        millisecond: it is always let finish, so that a step is done whole or not at all)."""
         self._previous: dict[int, object] = {}
 
     def __enter__(self) -> StopOnSignals:
@@ -69,7 +74,7 @@ class StopOnSignals:
             signal.signal(sig, handler)  # type: ignore[arg-type]
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.signal == signal.SIGINT and signum == signal.SIGINT:
+        if self.signal == signal.SIGINT and signum == signal.SIGINT and self.interrupt:
             raise KeyboardInterrupt
         self.signal = self.signal or signum
 
@@ -88,13 +93,15 @@ class Progressed:
     recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
     original: tuple[int, float, float] | None = None
     """When fine-tuning, the last original-corpus measurement: steps done, loss, rise."""
+    held_out: tuple[int, float] | None = None
+    """With a held-out set, its last measurement after a step: steps done, loss."""
     failure: MicrogptError | None = None
 
 
 def run_train(args: argparse.Namespace, out: Console, err: Console) -> int:
     # Signals are caught from the start: one that comes while the files are being read
     # stops the run before its first step, leaving nothing half-made behind.
-    with StopOnSignals() as stop:
+    with StopOnSignals(interrupt=args.engine == "scalar") as stop:
         done = _run(args, err, stop)
     if stop.signal is not None:
         return 128 + stop.signal
@@ -121,10 +128,19 @@ def _run(args: argparse.Namespace, err: Console, stop: StopOnSignals) -> Progres
     )
     if trainer.forgetting is not None:
         say(err, f"original-corpus loss before fine-tuning: {trainer.forgetting.baseline:.4f}")
+    if trainer.held_out is not None and trainer.held_out_baseline is not None:
+        held_out, every = trainer.held_out, trainer.held_out_every
+        say(
+            err,
+            f"held-out loss before {'fine-tuning' if trainer.fine_tuning else 'training'}: "
+            f"{trainer.held_out_baseline:.4f} ({len(held_out.tokens):,} sentences of "
+            f"{held_out.path}, measured every {'step' if every == 1 else f'{every:,} steps'} "
+            "and at the end)",
+        )
     log = AtomicFile(log_output) if log_output else None
     try:
         started = time.perf_counter()
-        done = _train(trainer, total, log, err, stop)
+        done = _train(trainer, total, log, err, stop, args.engine == "twin")
         _summarise(err, done, time.perf_counter() - started, trainer)
         if done.failure is not None:
             say(err, str(done.failure), "error:", "bold red")
@@ -136,26 +152,44 @@ def _run(args: argparse.Namespace, err: Console, stop: StopOnSignals) -> Progres
 
 
 def _train(
-    trainer: Trainer, total: int, log: AtomicFile | None, err: Console, stop: StopOnSignals
+    trainer: Trainer,
+    total: int,
+    log: AtomicFile | None,
+    err: Console,
+    stop: StopOnSignals,
+    twin: bool,
 ) -> Progressed:
+    """Train on the twin (light steps), or on the scalar engine (full steps, each undone
+    if a second Ctrl-C interrupts it): the same numbers either way."""
     done = Progressed()
+    take_step: Callable[[], StepTrace | LightTrace] = trainer.light_step if twin else trainer.step
     columns = (
         TextColumn("step"),
         MofNCompleteColumn(),
         BarColumn(),
         TextColumn("loss {task.fields[loss]}"),
         *([TextColumn("original {task.fields[original]}")] if trainer.forgetting else []),
+        *([TextColumn("held-out {task.fields[held_out]}")] if trainer.held_out else []),
         StepRateColumn(),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=False) as progress:
         baseline = trainer.forgetting.baseline if trainer.forgetting else 0.0
-        task = progress.add_task("train", total=total, loss="   ...", original=f"{baseline:.4f}")
+        held_out = trainer.held_out_baseline or 0.0
+        task = progress.add_task(
+            "train",
+            total=total,
+            loss="   ...",
+            original=f"{baseline:.4f}",
+            held_out=f"{held_out:.4f}",
+        )
         while done.steps < total and stop.signal is None:
-            before = trainer.snapshot()
+            before = None if twin else trainer.snapshot()  # 1.5 MB: as long as a twin step
+            started = time.perf_counter()
             try:
-                trace = trainer.step()
+                trace = take_step()
             except KeyboardInterrupt:  # a second Ctrl-C, mid-step: undo the step
+                assert before is not None  # only the scalar engine's steps are interrupted
                 trainer.restore(before)
                 stop.signal = signal.SIGINT
                 break
@@ -172,6 +206,8 @@ def _train(
                 if trace.original_loss is not None:
                     line["original_loss"] = trace.original_loss
                     line["original_rise"] = trace.original_rise
+                if trace.held_out_loss is not None:
+                    line["held_out_loss"] = trace.held_out_loss
                 try:
                     log.write(json.dumps(line) + "\n")
                     log.flush()  # a line per step, for `tail -f`
@@ -181,19 +217,33 @@ def _train(
             if done.steps == 1:
                 done.first_loss = trace.loss
             done.recent_losses.append(trace.loss)
-            done.recent_ms.append(trace.timings.total_ms)
+            done.recent_ms.append((time.perf_counter() - started) * 1e3)
             mean = recent_mean(list(done.recent_losses))
             shown = f" (last {mean.steps}: {mean.value:.4f})" if mean else ""
             if trace.original_loss is not None and trace.original_rise is not None:
                 done.original = (trace.step + 1, trace.original_loss, trace.original_rise)
                 original = f"{trace.original_loss:.4f} ({trace.original_rise:+.4f})"
                 progress.update(task, original=original)
+            if trace.held_out_loss is not None:
+                done.held_out = (trace.step + 1, trace.held_out_loss)
+                progress.update(task, held_out=f"{trace.held_out_loss:.4f}")
             progress.update(task, advance=1, loss=f"{trace.loss:.4f}{shown}")
             if done.failure is not None:
                 break
     if stop.signal is not None:
         say(err, f"stopped after {done.steps:,} steps ({stop.name}); writing what was done")
+    elif trainer.held_out is not None and done.failure is None:
+        _held_out_at_the_end(trainer, done)
     return done
+
+
+def _held_out_at_the_end(trainer: Trainer, done: Progressed) -> None:
+    """The held-out loss after the last step done, when the schedule did not measure it
+    there (--stop-after between two measurements): the summary gives it at the end."""
+    held_out = trainer.held_out
+    if held_out is None or (done.held_out is not None and done.held_out[0] == trainer.step_index):
+        return
+    done.held_out = (trainer.step_index, held_out.loss(trainer.model))
 
 
 def _write(
@@ -236,4 +286,12 @@ def _summarise(err: Console, done: Progressed, elapsed: float, trainer: Trainer)
             err,
             f"original-corpus loss {trainer.forgetting.baseline:.4f} before fine-tuning, "
             f"{loss:.4f} after {steps:,} steps ({rise:+.4f})",
+        )
+    if trainer.held_out_baseline is not None and done.held_out is not None:
+        start = "fine-tuning" if trainer.fine_tuning else "training"
+        steps, loss = done.held_out
+        say(
+            err,
+            f"held-out loss {trainer.held_out_baseline:.4f} before {start}, {loss:.4f} after "
+            f"{steps:,} steps",
         )

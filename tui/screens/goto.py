@@ -14,8 +14,8 @@ from core.debugging.step_target import StepTargetError, parse_step_target
 
 
 class GotoScreen(ModalScreen[int | None]):
-    """Enter a step number: forward, training runs there with progress; back, the run
-    returns to that step (esc cancels either)."""
+    """Enter a step number, or +k / -k steps from here: forward, the twin engine trains
+    there with progress; back, the run returns to that step (esc cancels either)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "Input"
@@ -32,12 +32,12 @@ class GotoScreen(ModalScreen[int | None]):
                 id="goto-title",
             )
             # Plain text: the core reads "1,000" as the screen shows it, and says what is wrong.
-            yield Input(placeholder="e.g. 500", id="goto-input")
+            yield Input(placeholder="e.g. 500, or +1000 to fast-forward", id="goto-input")
             yield Label("", id="goto-error", markup=False)  # it may quote what was typed
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
-            target = parse_step_target(event.value, self.num_steps)
+            target = parse_step_target(event.value, self.num_steps, self.current)
         except StepTargetError as err:
             self.query_one("#goto-error", Label).update(str(err))
             return

@@ -38,6 +38,11 @@ ABOUT = """
   `peak · (1 − step / steps)` (the peak is 0.01, or `--lr`: 0.001 to fine-tune), the step's
   loss and a running mean. Fine-tuning, `original corpus` is the loss on a fixed sample of
   the corpus the model was first trained on, measured every 50 steps: what is forgotten.
+  `held-out` is the mean loss of sentences the model never trains on (our corpus's
+  data/heldout.txt, or `--eval FILE`), measured before the first step, every few hundred
+  steps (`--eval-every`) and after the last: falling, the model learns the language and not only its
+  sentences. **h** evaluates it now, for the model after the shown step ("on demand"); the
+  run does not change.
 - **Tokens**: the sentence between two BOS tokens; under each word its token id (the word's
   place in the sorted vocabulary; BOS is the last id). Position t reads tokens 0..t and
   predicts token t+1. At most 16 positions train: longer sentences are cut (**✂**, and the
@@ -65,7 +70,8 @@ ABOUT = """
   middle is 0).
 - **Loss**: each step's loss, the running mean of the last 100 steps, and the loss of a
   random guess, ln(vocabulary size) (6.39 for 597 tokens), where an untrained model starts;
-  fine-tuning, `◆` the original-corpus loss where it was measured.
+  fine-tuning, `◆` the original-corpus loss where it was measured; `■` the held-out loss
+  where it was measured (`▪` between measurements).
 
 ## Going back, and running until
 - **b** restores the exact state before the last step; **g** goes to any step, forward or

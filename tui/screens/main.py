@@ -135,7 +135,10 @@ class MainScreen(Screen[None]):
             )
             self._distribution.show(position, context)
             self._loss.show(
-                tuple(view.losses), guess_loss(len(self.words) + 1), view.original_losses
+                tuple(view.losses),
+                guess_loss(len(self.words) + 1),
+                view.original_losses,
+                view.held_out_losses,
             )
             self._embeddings.show(trace)
             self._adam.show(view.watch_rows(), trace.step + 1 if trace else None)

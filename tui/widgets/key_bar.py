@@ -32,6 +32,7 @@ DEFAULT_PRIORITY: dict[str, int] = {
     "remove_watch": 3,
     "toggle_embedding_mode": 3,
     "save_run": 3,
+    "evaluate_held_out": 3,
 }
 UNRANKED = 4  # an action the mapping does not name
 

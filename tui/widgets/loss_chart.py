@@ -1,8 +1,9 @@
 """The loss chart: each step's loss (as braille dots while there are few steps per column,
 as a band of where most of them fall once there are many), the running mean over the last
 `MEAN_WINDOW` steps, the random-guess line ln(vocab) where an untrained model starts, the
-last step's loss, and, when fine-tuning, the loss on the original corpus where it was
-measured (what the fine-tuning makes the model forget)."""
+last step's loss, and the losses measured now and then rather than at every step: when
+fine-tuning, the loss on the original corpus (what the fine-tuning makes the model forget),
+and with a held-out set, the loss of its sentences (whether the model generalises)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ HINT = "no steps yet: press space"
 # Bit of each braille dot in a cell, by [dot row 0-3][dot column 0-1].
 BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]])
 # What a plot cell shows; a later kind is drawn over an earlier one.
-BLANK, BAND, LOSS, GUESS, MEAN, ORIGINAL, LAST = range(7)
+BLANK, BAND, LOSS, GUESS, MEAN, ORIGINAL, HELD_OUT, LAST = range(8)
 KIND_CLASS = ("", "loss-chart--band", "loss-chart--loss", "loss-chart--guess",
-              "loss-chart--mean", "loss-chart--original", "loss-chart--last")  # fmt: skip
+              "loss-chart--mean", "loss-chart--original", "loss-chart--held-out",
+              "loss-chart--last")  # fmt: skip
 # Each step is its own dot while a column's dots would fill at most this share of the dot
 # rows their spread covers. Measured on real runs (a spread of ~2.5 around the mean): past
 # it they merge into a solid block that hides the mean (300 steps at 33 columns fill ~30%,
@@ -85,8 +87,21 @@ def guess_text(guess: float) -> tuple[str, str]:
 # The style of each mark where the legend shows it.
 MARK_CLASS = {"⠒": "loss-chart--loss", "░": "loss-chart--band", "━": "loss-chart--mean",
               "┄": "loss-chart--guess", "●": "loss-chart--last",
-              "◆": "loss-chart--original"}  # fmt: skip
-MEASURED, BETWEEN = "◆", "·"  # the original-corpus loss where measured, and between
+              "◆": "loss-chart--original", "■": "loss-chart--held-out"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Measured:
+    """How a measured series is drawn: its mark where measured and between measurements
+    (glyphs of their own, so that each series reads without colour), and its cell kind."""
+
+    mark: str
+    between: str
+    kind: int
+
+
+ORIGINAL_MARKS = Measured("◆", "·", ORIGINAL)  # the original-corpus loss, fine-tuning
+HELD_OUT_MARKS = Measured("■", "▪", HELD_OUT)  # the held-out loss
 
 
 def legend_lines(items: Sequence[Sequence[str]], width: int) -> list[str]:
@@ -140,6 +155,12 @@ class Series:
     mean: np.ndarray  # the running mean at each step
     spread: np.ndarray | None  # the band's bottom and top at each column; None: single dots
     original: np.ndarray  # (steps done, loss) of each original-corpus measurement
+    held_out: np.ndarray  # (steps done, loss) of each held-out measurement
+
+    def measured(self) -> tuple[tuple[Measured, np.ndarray], ...]:
+        """The measured series that have points, with how each is drawn."""
+        both = ((ORIGINAL_MARKS, self.original), (HELD_OUT_MARKS, self.held_out))
+        return tuple((marks, points) for marks, points in both if len(points))
 
 
 class LossChart(LineWidget):
@@ -157,6 +178,7 @@ class LossChart(LineWidget):
         & > .loss-chart--guess { color: $text-muted; }
         & > .loss-chart--last { color: $text; text-style: bold; }
         & > .loss-chart--original { color: #009E73; text-style: bold; }  /* bluish green */
+        & > .loss-chart--held-out { color: #CC79A7; text-style: bold; }  /* reddish purple */
         & > .loss-chart--axis { color: $text-muted; }
         &:light > .loss-chart--loss { color: #0072B2; }
         &:light > .loss-chart--band { color: #0072B2 60%; }
@@ -176,22 +198,31 @@ class LossChart(LineWidget):
         self._losses = np.zeros(0)
         self._guess = math.nan
         self._original = np.zeros((0, 2))
+        self._held_out = np.zeros((0, 2))
         self._key: tuple[object, ...] = ()
 
     def show(
-        self, losses: Sequence[float], guess: float, original: Mapping[int, float] | None = None
+        self,
+        losses: Sequence[float],
+        guess: float,
+        original: Mapping[int, float] | None = None,
+        held_out: Mapping[int, float] | None = None,
     ) -> None:
         """Plot `losses` (losses[k] is the loss of step k + 1) and the guess line; and
-        `original`, the original-corpus loss once k steps were done, for the k measured."""
+        `original` and `held_out`, the original-corpus and the held-out loss once k steps
+        were done, for the k measured."""
         n = len(losses)
-        measured = sorted((original or {}).items())
-        key = (n, guess, losses[0] if n else None, losses[-1] if n else None, tuple(measured))
+        original_points = tuple(sorted((original or {}).items()))
+        held_out_points = tuple(sorted((held_out or {}).items()))
+        ends = (losses[0], losses[-1]) if n else None
+        key = (n, guess, ends, original_points, held_out_points)
         if key == self._key:  # the app calls this at every refresh, mostly unchanged
             return
         self._key = key
         self._losses = np.array(losses, dtype=np.float64)
         self._guess = guess
-        self._original = np.array(measured, dtype=np.float64).reshape(-1, 2)
+        self._original = np.array(original_points, dtype=np.float64).reshape(-1, 2)
+        self._held_out = np.array(held_out_points, dtype=np.float64).reshape(-1, 2)
         self._invalidate()
 
     def _build(self, width: int, height: int) -> list[Strip]:
@@ -238,12 +269,12 @@ class LossChart(LineWidget):
             if n / dot_columns > MAX_DOT_DENSITY * covered:
                 ends = np.searchsorted(cols, np.arange(plot_w), side="right") - 1
                 spread = recent_spread(values, ends, MEAN_WINDOW)
-        return Series(values, cols, mean, spread, self._original)
+        return Series(values, cols, mean, spread, self._original, self._held_out)
 
     def _range(self, series: Series, guess: float) -> tuple[float, float]:
         """Single dots: every loss. A band: the band, the mean and the last step, so that
         rare outliers, not drawn, do not squeeze the plot."""
-        measured = series.original[:, 1]
+        measured = np.concatenate([series.original[:, 1], series.held_out[:, 1]])
         if series.spread is None:
             return y_range(np.concatenate([series.values, measured]), guess)
         return y_range(np.concatenate([series.spread.ravel(), series.mean, series.values[-1:],
@@ -291,7 +322,7 @@ class LossChart(LineWidget):
             free = kinds[g] == BLANK
             kinds[g, free], chars[g, free] = GUESS, ord("┄")
         self._draw_mean(series, scale, kinds, chars)
-        self._draw_original(series, scale, kinds, chars)
+        self._draw_measured(series, scale, kinds, chars)
         last = len(values) - 1
         if math.isfinite(values[last]):
             r, c = scale.cell_row(values[last]), cols[last]
@@ -329,24 +360,27 @@ class LossChart(LineWidget):
         target_kinds[on], target_chars[on] = MEAN, glyph[on]
         kinds[:, cols], chars[:, cols] = target_kinds, target_chars
 
-    def _draw_original(
+    def _draw_measured(
         self, series: Series, scale: Scale, kinds: np.ndarray, chars: np.ndarray
     ) -> None:
-        """The original-corpus loss: ◆ where measured (after k steps: at step k's column,
-        the first column for the model as loaded), joined by dots through the columns
-        between (but where the mean runs); over everything but the last step's mark."""
-        if not len(series.original):
-            return
+        """The measured losses (original corpus ◆, held-out ■): a mark where measured
+        (after k steps: at step k's column, the first column before the first step), joined
+        through the columns between by a smaller mark of the same series (but where the
+        mean runs, or another series is marked); over everything but the last step's mark."""
         n = len(series.values)
-        steps = np.clip(series.original[:, 0].astype(np.int64) - 1, 0, n - 1)
-        at, rows = series.cols[steps], scale.cell_rows(series.original[:, 1])
-        if len(at) > 1:
-            between = np.arange(at[0], at[-1] + 1)
-            line = scale.cell_rows(np.interp(between, at, series.original[:, 1]))
-            free = kinds[line, between] != MEAN  # the dots between never hide the mean
-            line, between = line[free], between[free]
-            kinds[line, between], chars[line, between] = ORIGINAL, ord(BETWEEN)
-        kinds[rows, at], chars[rows, at] = ORIGINAL, ord(MEASURED)
+        marked = []
+        for marks, points in series.measured():
+            steps = np.clip(points[:, 0].astype(np.int64) - 1, 0, n - 1)
+            at, rows = series.cols[steps], scale.cell_rows(points[:, 1])
+            marked.append((marks, at, rows))
+            if len(at) > 1:
+                between = np.arange(at[0], at[-1] + 1)
+                line = scale.cell_rows(np.interp(between, at, points[:, 1]))
+                free = kinds[line, between] != MEAN  # the dots between never hide the mean
+                line, between = line[free], between[free]
+                kinds[line, between], chars[line, between] = marks.kind, ord(marks.between)
+        for marks, at, rows in marked:  # after every line: a line never hides a mark
+            kinds[rows, at], chars[rows, at] = marks.kind, ord(marks.mark)
 
     def _runs(self, kinds: np.ndarray, chars: np.ndarray) -> list[tuple[str, str]]:
         """One piece per run of cells of the same series; blanks join the dots' runs (a
@@ -376,6 +410,7 @@ class LossChart(LineWidget):
             (f"┄ random guess {formula}", f"┄ random guess {value}", "┄ random guess"),
             (f"● last step {last}", f"● last {last}"),
             *self._original_legend(series),
+            *self._held_out_legend(series),
         )
         lines = legend_lines(items, width)
         runs = [groupby(line, lambda ch: MARK_CLASS.get(ch, "")) for line in lines]
@@ -386,14 +421,21 @@ class LossChart(LineWidget):
             return ()
         now, start = series.original[-1, 1], series.original[0, 1]
         rise = f"{now - start:+.2f}"
+        mark = ORIGINAL_MARKS.mark
         return (
             (
-                f"{MEASURED} original corpus {now:.2f} ({rise} since loaded)",
-                f"{MEASURED} original corpus {now:.2f} ({rise})",
-                f"{MEASURED} original {now:.2f} ({rise})",
-                f"{MEASURED} original {now:.2f}",
+                f"{mark} original corpus {now:.2f} ({rise} since loaded)",
+                f"{mark} original corpus {now:.2f} ({rise})",
+                f"{mark} original {now:.2f} ({rise})",
+                f"{mark} original {now:.2f}",
             ),
         )
+
+    def _held_out_legend(self, series: Series) -> tuple[tuple[str, ...], ...]:
+        if not len(series.held_out):
+            return ()
+        mark, now = HELD_OUT_MARKS.mark, series.held_out[-1, 1]
+        return ((f"{mark} held-out loss {now:.2f}", f"{mark} held-out {now:.2f}"),)
 
     def _x_axis(self, n: int, label_w: int, plot_w: int, width: int) -> list[Strip]:
         """The axis line, and the first, last and middle step numbers under their ticks."""

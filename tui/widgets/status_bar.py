@@ -21,6 +21,7 @@ _STATE_MARK = {
 }
 SEPARATOR = " · "
 ORIGINAL_STYLE = "#009E73"  # Okabe-Ito bluish green: the loss chart's original-corpus line
+HELD_OUT_STYLE = "#CC79A7"  # Okabe-Ito reddish purple: the loss chart's held-out series
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,14 @@ def figure_fields(v: StatusView) -> list[Field]:
         o = v.original
         when = "before fine-tuning" if o.at == 0 else f"{o.rise:+.4f} at step {o.at:,}"
         fields.append(Field(Text(f"original corpus {o.loss:.4f} ({when})", style=ORIGINAL_STYLE)))
+    if v.held_out_pending:
+        fields.append(Field(Text("held-out: evaluating…", style=HELD_OUT_STYLE)))
+    elif v.held_out is not None:
+        h = v.held_out
+        start = "before fine-tuning" if v.fine_tuning else "before training"
+        when = start if h.step == 0 else f"step {h.step:,}"
+        when += ", on demand" if h.asked else ""
+        fields.append(Field(Text(f"held-out {h.loss:.4f} ({when})", style=HELD_OUT_STYLE)))
     return fields
 
 
