@@ -62,14 +62,14 @@ def test_the_questions_are_shuffled_after_the_draws_of_a_whole_initialisation(tu
 
 
 @pytest.mark.slow
-def test_all_1000_fine_tuning_steps_and_the_final_weights_are_the_references(tutorial):
+def test_the_first_300_fine_tuning_steps_are_the_references(tutorial):
     # From the tutorial's own script, run on Node 20 (tests/data/finetune_after30_1000.json).
-    expected = json.loads((DATA / "finetune_after30_1000.json").read_text())
+    # The scalar engine takes ~15 s for these; the twin (next test, the same numbers as the
+    # scalar engine by tests/test_twin*.py) checks all 1,000 and the final weights.
+    expected = json.loads((DATA / "finetune_after30_1000.json").read_text())["steps"][:300]
     trainer = tutorial_trainer(tutorial)
-    traces = [trainer.step() for _ in expected["steps"]]
-    assert [(t.loss, t.n) for t in traces] == [(s["loss"], s["n"]) for s in expected["steps"]]
-    weights = np.asarray(trainer.model.params.data, dtype="<f8").tobytes()
-    assert hashlib.sha256(weights).hexdigest() == expected["weights_sha256"]
+    traces = [trainer.step() for _ in expected]
+    assert [(t.loss, t.n) for t in traces] == [(s["loss"], s["n"]) for s in expected]
 
 
 def test_the_twin_fine_tunes_all_1000_steps_as_the_tutorials_script_does(tutorial):
@@ -149,7 +149,7 @@ def ours():
     expected = json.loads((DATA / "own_finetune_seed42.json").read_text())
     pretraining = Trainer(load_corpus(DEFAULT_CORPUS), 42)
     for _ in range(expected["pretrain_steps"]):
-        pretraining.step()
+        pretraining.light_step()  # the same model as full steps, in a fraction of the time
     run = fine_tuning(pretraining.model, "ours.json", load_corpus(DEFAULT_QUESTIONS), 42, TUTORIAL)
     traces = [run.trainer.step() for _ in expected["steps"]]
     return pretraining, run.trainer, traces, expected

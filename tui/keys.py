@@ -14,7 +14,12 @@ BINDINGS: list[BindingType] = [
     Binding("b", "step_back", "Back", tooltip="back to the state before the last step"),
     Binding("r", "toggle_run", "Run", tooltip="run, or pause after the step in flight"),
     Binding("u", "run_until", "Until", tooltip="run until a condition holds"),
-    Binding("g", "goto", "Go to", tooltip="go to step N, forward or back (esc cancels)"),
+    Binding(
+        "g",
+        "goto",
+        "Go to",
+        tooltip="go to step N, or +k / -k steps: forward on the twin engine, or back (esc cancels)",
+    ),
     Binding(
         "left",
         "select_position(-1)",

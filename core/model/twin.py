@@ -27,6 +27,8 @@ class TwinPass:
     """p(target) at each position."""
     losses: np.ndarray
     """-log p(target) at each position."""
+    finite: bool
+    """Whether every weight and every gradient is finite (after a backward pass)."""
 
 
 class Twin:
@@ -61,7 +63,8 @@ class Twin:
             probs,
             losses,
         )
-        return TwinPass(float(loss), n, probs, losses)
+        finite = not backward or twin_kernel.all_finite(params.data, params.grad)
+        return TwinPass(float(loss), n, probs, losses, bool(finite))
 
     def gradients(self, tokens: list[int]) -> TwinPass:
         """Forward and backward: the loss, and its gradient added to the model's grad."""

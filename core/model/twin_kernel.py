@@ -48,6 +48,7 @@ QUERY, KEY, VALUE, ATTENTION_OUTPUT, MLP_HIDDEN, MLP_OUTPUT = range(6)
 # What a layer's forward keeps for its backward, each [position, feature].
 LAYER_IN, NORMED, QUERIES, KEYS, VALUES, ATTENDED, MIDDLE, MLP_NORMED = range(8)
 SAVED = 8
+_EXPONENT = np.uint64(0x7FF0000000000000)  # a double's exponent bits
 
 
 @compiled
@@ -482,6 +483,23 @@ def mean_loss(data, offsets, tokens, starts, block, n_layer, n_head, head_dim):
             probs, losses,
         )  # fmt: skip
     return total / count
+
+
+@compiled
+def _any_not_finite(a):
+    # An infinity or a NaN has every exponent bit set; counting them is an integer sum,
+    # which the compiler vectorises (an early return, or a float test, it does not).
+    bits = a.view(np.uint64)
+    count = 0
+    for i in range(bits.shape[0]):
+        count += (bits[i] & _EXPONENT) == _EXPONENT
+    return count != 0
+
+
+@compiled
+def all_finite(a, b):
+    """Whether every number of a and b is finite."""
+    return not (_any_not_finite(a) or _any_not_finite(b))
 
 
 @compiled

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -33,8 +34,14 @@ class AdamConfig:
 
     def bias_corrections(self, step: int) -> tuple[float, float]:
         """1 - beta1^t and 1 - beta2^t for t = step + 1 (JavaScript's ** is fdlibm's pow)."""
-        t = step + 1
-        return 1 - jsmath.pow(self.beta1, t), 1 - jsmath.pow(self.beta2, t)
+        return _bias_corrections(self.beta1, self.beta2, step + 1)
+
+
+@lru_cache(maxsize=16)
+def _bias_corrections(beta1: float, beta2: float, t: int) -> tuple[float, float]:
+    # Remembered: a step asks for them once per watched parameter, and fdlibm's pow in
+    # Python costs some 20 microseconds, as much as a third of a twin step.
+    return 1 - jsmath.pow(beta1, t), 1 - jsmath.pow(beta2, t)
 
 
 @dataclass(frozen=True)

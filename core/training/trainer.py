@@ -184,7 +184,8 @@ class Trainer:
             tokens = self.tokenizer.encode(sentence)
             params = self.model.params
             result = self._twin().gradients(tokens)
-            self._check_finite(step, result.loss, tokens)
+            if not (math.isfinite(result.loss) and result.finite):
+                self._check_finite(step, result.loss, tokens)  # says where, and raises
             before = self._before_update(watch)
             token_rows = candidate_row_gradients(
                 params["token_embedding"].grad_rows, tokens[: result.n], self.tokenizer.label

@@ -16,6 +16,7 @@ from tui.app import DebuggerApp
 from tui.format import percent
 from tui.messages import StepTaken
 from tui.screens.help import HelpScreen
+from tui.training import TrainingRunner
 from tui.widgets.adam_inspector import AdamInspector
 from tui.widgets.distribution_chart import DistributionChart
 from tui.widgets.embedding_map import EmbeddingGradMap
@@ -141,6 +142,20 @@ async def test_going_forward_runs_on_the_twin_and_shows_the_last_step_whole(trai
         await pilot.pause()
         assert app.trace.step == 299 and len(app.session.losses) == 300
         assert "step 300 of" in text_of(app.query_one(StatusBar))
+
+
+async def test_a_go_to_waiting_for_the_twin_says_so_until_it_arrives(trainer, monkeypatch):
+    monkeypatch.setattr(TrainingRunner, "warm_up_twin", lambda self: None)  # never ready
+    slow_steps(monkeypatch, trainer, 0.05)
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g", *"+30", "enter")
+        note = app.query_one(NoteLine)
+        await wait_for(pilot, lambda: "loading the twin engine" in text_of(note))
+        assert app.goal == 30
+        await wait_for(pilot, lambda: app.steps_done == 30 and not app.is_training)
+        await pilot.pause()
+        assert not app.query_one(NoteLine).display  # no goal: nothing to wait for
 
 
 async def test_w_adds_a_watched_parameter_through_the_picker(trainer):
