@@ -26,3 +26,14 @@ def test_core_never_imports_the_ui():
 def test_the_headless_commands_do_not_load_textual():
     loaded = modules_after("import tui.cli, tui.commands.train, tui.commands.info")
     assert not {m for m in loaded if m.split(".")[0] == "textual"}
+
+
+def test_numba_loads_only_with_the_twin():
+    # Importing numba costs ~0.4 s and ~100 MB: the commands that never use the twin
+    # (info, generate) must not pay for it.
+    loaded = modules_after(
+        "import core.training.trainer, core.debugging.session, tui.cli, tui.commands.info, "
+        "tui.commands.generate"
+    )
+    assert "numba" not in loaded
+    assert "numba" in modules_after("import core.model.twin")

@@ -158,6 +158,18 @@ async def test_a_go_to_waiting_for_the_twin_says_so_until_it_arrives(trainer, mo
         assert not app.query_one(NoteLine).display  # no goal: nothing to wait for
 
 
+async def test_before_a_go_to_arrives_the_tokens_say_where_it_is_going(trainer, monkeypatch):
+    slow_steps(monkeypatch, trainer, 0.05)
+    app = make_app(trainer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g", *"30", "enter")
+        strip = app.query_one(TokenStrip)
+        await wait_for(pilot, lambda: "going to step 30" in text_of(strip))
+        await wait_for(pilot, lambda: app.steps_done == 30 and not app.is_training)
+        await pilot.pause()
+        assert "going to" not in text_of(strip) and app.trace.step == 29
+
+
 async def test_w_adds_a_watched_parameter_through_the_picker(trainer):
     app = make_app(trainer, watch=[], follow=False)
     async with app.run_test(size=(120, 40)) as pilot:

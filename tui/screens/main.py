@@ -128,7 +128,9 @@ class MainScreen(Screen[None]):
                 view.status(activity.state, activity.goal, activity.note, activity.timings)
             )
             self._note.show(activity.note)
-            self._tokens.show(trace, view.selected, compact=self.compact, steps_done=view.done)
+            self._tokens.show(
+                trace, view.selected, self.compact, steps_done=view.done, goal=activity.goal
+            )
             self._predictions.show(trace, view.selected)
             self._distribution.border_title = (
                 f"Next word at position {view.selected}" if trace is not None else "Distribution"

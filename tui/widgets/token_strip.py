@@ -15,12 +15,17 @@ class TokenStrip(Static):
     """Shows the tokens of a step; the selected position's input and target stand out."""
 
     def show(
-        self, trace: StepTrace | None, selected: int, compact: bool = False, steps_done: int = 0
+        self,
+        trace: StepTrace | None,
+        selected: int,
+        compact: bool = False,
+        steps_done: int = 0,
+        goal: int | None = None,
     ) -> None:
         """`compact` leaves out the position numbers (the predictions list them);
-        `steps_done` says, while no step is shown, where the run stands."""
+        `steps_done` and `goal` say, while no step is shown, where the run stands."""
         width = max(20, self.size.width or 80)
-        self.update(render_tokens(trace, selected, width, compact, steps_done))
+        self.update(render_tokens(trace, selected, width, compact, steps_done, goal))
 
 
 def render_tokens(
@@ -29,8 +34,15 @@ def render_tokens(
     width: int,
     compact: bool = False,
     steps_done: int = 0,
+    goal: int | None = None,
 ) -> Text:
     if trace is None:
+        if goal is not None:  # going forward from the start (or a resumed step)
+            return Text(
+                f"at step {steps_done:,}, going to step {goal:,}: its step is shown when "
+                "it is there",
+                style="dim",
+            )
         if steps_done:  # a resumed run, or back at where it was resumed
             return Text(
                 f"at step {steps_done:,} (no step shown yet): press space to train step "
