@@ -23,7 +23,6 @@ from core.files.outputs import Input
 from core.training.trainer import Trainer
 from tui import keys
 from tui.actions import Actions
-from tui.console import TWIN_LOADING
 from tui.format import internal_error
 from tui.messages import StepTaken
 from tui.readings import SessionReadings
@@ -208,8 +207,6 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
             return  # closing: a timer or a worker finished after the screens went away
         self._last_render = time.monotonic()
         state = self.session.state()
-        note = state.reason
-        if not note and state.goal is not None and self.runner.twin_loading:
-            note = TWIN_LOADING  # the first run after installing compiles the twin
+        note = self.runner.note(state)
         activity = Activity(state.mode.value, state.goal, note, not self.deterministic)
         self.main.show_view(self.view, activity)

@@ -9,9 +9,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from core.debugging.session import SessionState
 from core.files.outputs import Output
 from core.model.modelfile import save_model
 from core.training.trainer import Trainer
+from tui.console import TWIN_LOADING
 
 T = TypeVar("T")
 
@@ -43,6 +45,13 @@ class TrainingRunner:
     def twin_loading(self) -> bool:
         """True while the twin's kernels are being loaded."""
         return not self._twin_ready.is_set()
+
+    def note(self, state: SessionState) -> str:
+        """Why the session paused or refused; else, while a go-to waits for the twin's
+        kernels (the first run after installing compiles them), that it waits."""
+        if not state.reason and state.goal is not None and self.twin_loading:
+            return TWIN_LOADING
+        return state.reason
 
     async def call(self, fn: Callable[[], T]) -> T:
         """Run `fn()` on the training thread, after whatever is queued before it."""

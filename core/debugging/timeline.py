@@ -49,34 +49,33 @@ class Timeline:
         return self.trainer.step_index
 
     def step(self, watch: Sequence[int] = ()) -> StepTrace:
-        if self.history.wants_snapshot(self.trainer.step_index):
-            self.history.add_snapshot(self.trainer.snapshot())
+        self._keep_snapshot()
         trace = self.trainer.step(watch)
         self.history.add_trace(trace)
-        del self.losses[trace.step :]
-        self.losses.append(trace.loss)
-        self._record_measurements(trace.step + 1, trace.original_loss, trace.held_out_loss)
+        self._record(trace)
         return trace
 
     def light_step(self, watch: Sequence[int] = ()) -> LightTrace:
         """A step on the twin engine: the same state as `step` leaves, with a light trace
         (the history keeps its snapshots; only full traces are kept to show again)."""
-        if self.history.wants_snapshot(self.trainer.step_index):
-            self.history.add_snapshot(self.trainer.snapshot())
+        self._keep_snapshot()
         trace = self.trainer.light_step(watch)
-        del self.losses[trace.step :]
-        self.losses.append(trace.loss)
-        self._record_measurements(trace.step + 1, trace.original_loss, trace.held_out_loss)
+        self._record(trace)
         return trace
 
-    def _record_measurements(
-        self, step: int, original_loss: float | None, held_out_loss: float | None
-    ) -> None:
-        """The losses measured once `step` steps are done (None: not measured then)."""
-        if original_loss is not None:
-            self.original_losses[step] = original_loss
-        if held_out_loss is not None:
-            self.held_out_losses[step] = held_out_loss
+    def _keep_snapshot(self) -> None:
+        """The state before the next step, when the history keeps this one."""
+        if self.history.wants_snapshot(self.trainer.step_index):
+            self.history.add_snapshot(self.trainer.snapshot())
+
+    def _record(self, trace: StepTrace | LightTrace) -> None:
+        """A step's loss, and the losses measured once it was done (if they were)."""
+        del self.losses[trace.step :]
+        self.losses.append(trace.loss)
+        if trace.original_loss is not None:
+            self.original_losses[trace.step + 1] = trace.original_loss
+        if trace.held_out_loss is not None:
+            self.held_out_losses[trace.step + 1] = trace.held_out_loss
 
     def begin_rewind(self, target: int) -> Rewind:
         """Restore the state from which `target` is reached; the caller then steps

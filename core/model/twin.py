@@ -38,7 +38,7 @@ class Twin:
         config = model.config
         self.model = model
         self.config = config
-        self._offsets = np.array([spec.offset for spec in model.params.specs], dtype=np.int64)
+        self._offsets = _offsets(model)
         self._data_t = np.empty_like(model.params.data)  # the weights transposed, per pass
 
     def _run(self, tokens: list[int], backward: bool) -> TwinPass:
@@ -81,7 +81,7 @@ def mean_loss(model: Model, sentences: Sequence[Sequence[int]]) -> float:
     held-out loss, and the original-corpus loss while fine-tuning. Numpy's overflow
     warnings are silenced: a model that overflows gives inf or NaN."""
     config = model.config
-    offsets = np.array([spec.offset for spec in model.params.specs], dtype=np.int64)
+    offsets = _offsets(model)
     starts = np.cumsum([0, *(len(tokens) for tokens in sentences)], dtype=np.int64)
     flat = np.fromiter((t for tokens in sentences for t in tokens), np.int64, int(starts[-1]))
     with np.errstate(all="ignore"):
@@ -97,6 +97,11 @@ def mean_loss(model: Model, sentences: Sequence[Sequence[int]]) -> float:
                 config.head_dim,
             )
         )
+
+
+def _offsets(model: Model) -> np.ndarray:
+    """Where each weight matrix starts in the flat arrays, in the reference's order."""
+    return np.array([spec.offset for spec in model.params.specs], dtype=np.int64)
 
 
 def warm_up() -> None:

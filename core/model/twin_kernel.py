@@ -137,26 +137,23 @@ def _weight_grads(gw, gy, x):
 
 
 @compiled
+def _add_row(acc, w, r, g):
+    """acc[i] += w[r, i] * g: one row's contributions to a layer's input gradient."""
+    wr = w[r]
+    for i in range(acc.shape[0]):
+        acc[i] += wr[i] * g
+
+
+@compiled
 def _input_grads(w, gy):
     """gx[t, i] = Σ_r w[r, i] gy[t, r], last row first."""
     n = gy.shape[0]
     rows, cols = w.shape
     gx = np.zeros((n, cols))
     for t in range(n):
-        acc = gx[t]
         for r in range(rows - 1, -1, -1):
-            g = gy[t, r]
-            wr = w[r]
-            for i in range(cols):
-                acc[i] += wr[i] * g
+            _add_row(gx[t], w, r, gy[t, r])
     return gx
-
-
-@compiled
-def _add_row(acc, w, r, g):
-    wr = w[r]
-    for i in range(acc.shape[0]):
-        acc[i] += wr[i] * g
 
 
 @compiled
