@@ -1,10 +1,11 @@
 """A debugging session: the one object that owns a training run as a debugger drives it.
 
-Single steps (presses queue), run and pause, run until a condition holds, go to a step
-forward or back, step back, the watched parameters and the conditions, the losses and
-the Adam history of the watches, saving. Plain Python, with no interface: a host asks
-for what the user wants (`request_step`, `run`, `go_to`, ...), then calls `advance()`
-while `wants_step()` holds, one step at a time, and shows `state()`.
+Single steps (presses queue), a step walked stage by stage, run and pause, run until a
+condition holds, go to a step forward or back, step back, the watched parameters and the
+conditions, the losses and the Adam history of the watches, saving. Plain Python, with
+no interface: a host asks for what the user wants (`request_step`, `run`, `go_to`, ...),
+then calls `advance()` while `wants_step()` holds, one step (or stage) at a time, and
+shows `state()`.
 
 Threads: a host may call `advance()` (and `save`) on a worker thread while the requests
 and the readings come from its interface thread; a lock keeps the bookkeeping whole. A
@@ -29,9 +30,12 @@ from core.errors import MicrogptError
 from core.files.outputs import Output
 from core.training.heldout import HeldOutReading
 from core.training.optimizer import AdamEntry
+from core.training.staged_step import StagedStep
+from core.training.stages import StepProgress
 from core.training.stats import MEAN_WINDOW
 from core.training.trace import StepFacts, StepTrace
 from core.training.trainer import Trainer
+from core.training.update_effect import UpdateEffect, measure_effect
 
 FOLLOW_COLUMN = 0  # which entry of the first word's embedding row the follower watches
 ADAM_HISTORY = 30  # steps of m and v kept per watched parameter, for the sparklines
@@ -49,6 +53,13 @@ class Mode(Enum):
 
 
 _HEADING = (Mode.GOING, Mode.REWINDING)  # modes with a goal, reached on the twin
+
+
+class Press(Enum):
+    """A key press that asks for training, queued until the steps before it are done."""
+
+    STEP = "step"  # a whole step (the rest of one in progress)
+    STAGE = "stage"  # one stage of a step
 
 
 @dataclass(frozen=True)
@@ -97,9 +108,18 @@ class Session:
         self.recent_ms: deque[float] = deque(maxlen=20)  # the last steps' milliseconds
         self.fast_forward_batch = FAST_FORWARD_BATCH  # 0: one light step per advance()
         self.held_out_reading: HeldOutReading | None = None  # the last asked for (key h)
+        self.progress: StepProgress | None = None
+        """The step walked stage by stage: how far it has got (after its update, until
+        the next step or a step back, the whole of it)."""
+        self.compare = False
+        """Run each step's sentence again after its update (see `effect`)."""
+        self.effect: UpdateEffect | None = None
+        """With `compare`: what the shown step's update did to its own sentence."""
+        self._staged: StagedStep | None = None  # the step in progress, before its update
+        self._drop_staged = False  # a step back asked for during a step in progress
         self._lock = threading.RLock()
         self._mode = Mode.IDLE
-        self._queued = 0
+        self._presses: deque[Press] = deque()  # asked for and not yet begun
         self._goal: int | None = None
         self._rewind_to: int | None = None  # a rewind asked for, done by the next advance
         self._reason = _resumed(trainer.step_index) if trainer.step_index else ""
@@ -152,7 +172,7 @@ class Session:
                 self._mode,
                 self.steps_done,
                 self.num_steps,
-                self._queued,
+                len(self._presses),
                 self._goal,
                 self._reason,
                 self._refused,
@@ -190,12 +210,25 @@ class Session:
     # --- what the user asks for ---
 
     def request_step(self) -> None:
-        """One more step (presses queue)."""
+        """One more step (presses queue); during a step walked stage by stage, the rest
+        of it."""
+        self._press(Press.STEP)
+
+    def request_stage(self) -> None:
+        """One stage more of the step in progress, or the first of the next step."""
+        self._press(Press.STAGE)
+
+    def _press(self, press: Press) -> None:
         with self._lock:
-            self._queued += 1
+            self._presses.append(press)
             self._say("")
             if self._mode is Mode.IDLE:
                 self._mode = Mode.STEPPING
+
+    @property
+    def in_step(self) -> bool:
+        """A step walked stage by stage is in progress (begun, not yet updated)."""
+        return self._staged is not None
 
     def run(self) -> None:
         with self._lock:
@@ -213,15 +246,20 @@ class Session:
     def stop(self) -> None:
         """Stop after the step in flight; forget queued presses and any go-to."""
         with self._lock:
-            self._mode, self._queued, self._goal, self._rewind_to = Mode.IDLE, 0, None, None
+            self._mode, self._goal, self._rewind_to = Mode.IDLE, None, None
+            self._presses.clear()
 
     def go_to(self, target: int) -> None:
         """Forward (training) or back (restore, then replay) to `target` steps done."""
         with self._lock:
+            if target == self.steps_done and self._staged is not None:
+                self._drop_staged = True  # back to the start of the step in progress
+                return
             if not 0 <= target <= self.num_steps or target == self.steps_done:
                 return
             self._say("")
-            self._queued, self._goal = 0, target
+            self._goal = target
+            self._presses.clear()
             if target > self.steps_done:
                 self._mode, self._rewind_to = Mode.GOING, None
             else:
@@ -231,6 +269,10 @@ class Session:
         """Back to the state before the last step; during a replay, counting from where
         the replay is heading."""
         with self._lock:
+            if self._staged is not None:  # nothing of it was trained: drop it
+                self.stop()
+                self._drop_staged = True
+                return
             heading = self._goal if self._mode is Mode.REWINDING else None
             base = self.steps_done if heading is None else heading
             if base == 0:
@@ -266,11 +308,11 @@ class Session:
     def wants_step(self) -> bool:
         """Whether `advance` has something to do."""
         with self._lock:
-            if self._rewind_to is not None:
+            if self._rewind_to is not None or self._drop_staged:
                 return True
             if self.steps_done >= self.num_steps:
                 return False
-            if self._mode is Mode.RUNNING or self._queued > 0:
+            if self._mode is Mode.RUNNING or self._presses:
                 return True
             return self._goal is not None and self.steps_done < self._goal
 
@@ -278,16 +320,35 @@ class Session:
         """Do the next thing: a rewind asked for, or one step. The trace of the step taken,
         or None (nothing wanted, a rewind, or a step that failed: the state says why)."""
         with self._lock:
+            if self._drop_staged:
+                self._drop_staged = False
+                if self._staged is None:  # its update came first: back before it, then
+                    self.step_back()
+                else:
+                    self._abandon()
             if self._rewind_to is not None:
+                self._abandon()
                 self._rewind(self._rewind_to)
-                return None
+                rewound = True
+            else:
+                rewound = False
+        if rewound:
+            self.refresh_effect()
+            return None
+        with self._lock:
             if not self.wants_step():
                 self._settle()
                 return None
-            if self._queued:
-                self._queued -= 1
+            press = self._presses.popleft() if self._presses else Press.STEP
             replaying = self._mode is Mode.REWINDING
             watch = self.step_watch()
+            staged = self._staged
+            if staged is not None:
+                staged.watch = watch  # as of its update: a watch added meanwhile is seen
+            elif press is Press.STAGE:
+                self._begin(watch)
+                return None
+            self.progress = None  # a step taken whole, or fast-forward: no stages shown
             goal = self._goal
             if goal is not None and goal - self.steps_done > 1 and self._mode in _HEADING:
                 # Going forward or replaying: the twin takes every step but the last, whose
@@ -295,6 +356,8 @@ class Session:
                 conditions = [] if replaying else list(self.conditions)
             else:
                 goal = None
+        if staged is not None:  # a step in progress: first its stages
+            return self._stage(staged, whole=press is Press.STEP)
         if goal is not None:
             return self._fast_forward(goal, conditions)
         try:
@@ -306,7 +369,76 @@ class Session:
         with self._lock:
             self._record(trace, check=not replaying)
             self._settle()
+        self.refresh_effect()
         return trace
+
+    def _begin(self, watch: list[int]) -> None:
+        """Stage 1 of the next step (the lock held: it only picks and encodes a sentence)."""
+        staged = self._staged = self.timeline.begin_step(watch)
+        self.progress = staged.progress()
+        self.effect = None
+        self._settle()
+
+    def _stage(self, staged: StagedStep, whole: bool) -> StepTrace | None:
+        """One stage more of the step in progress, or (`whole`) the rest of it; its trace
+        once its update is done."""
+        try:
+            if not whole:
+                staged.advance()  # outside the lock, as a step
+            trace = self.timeline.finish(staged) if whole or staged.done else None
+        except MicrogptError as error:  # NaN or infinity: nothing was updated
+            with self._lock:
+                self._staged, self.progress = None, None
+                self._pause(f"paused: {error}")
+            return None
+        with self._lock:
+            self.progress = staged.progress() if not whole else None
+            if trace is not None:
+                self._staged = None
+                self._record(trace, check=self._mode is not Mode.REWINDING)
+            self._settle()
+        if trace is not None:
+            self.refresh_effect()
+        return trace
+
+    def _abandon(self) -> None:
+        """Drop the step in progress (the lock held; on the thread that steps): nothing of
+        it was trained, so the run is back at its start."""
+        staged = self._staged
+        if staged is None:
+            return
+        staged.abandon()
+        self._staged, self.progress = None, None
+        self._say(f"dropped step {staged.step + 1:,} before its update: nothing was trained")
+
+    def set_compare(self, on: bool) -> None:
+        """Turn the before → after view on or off (`refresh_effect` then measures)."""
+        with self._lock:
+            self.compare = on
+            if not on:
+                self.effect = None
+
+    def refresh_effect(self) -> UpdateEffect | None:
+        """With `compare` on, what the shown step's update did to its sentence, measured if
+        not yet (call it where `advance` runs: it reads the weights right after that
+        step); None when off, or when the run is not right after the shown step."""
+        with self._lock:
+            trace, effect = self.trace, self.effect
+            current = (
+                self.compare
+                and trace is not None
+                and self._staged is None
+                and trace.step + 1 == self.steps_done
+            )
+            if not current or trace is None:
+                return None
+            if effect is not None and effect.step == trace.step:
+                return effect
+        effect = measure_effect(self.trainer, trace)  # the twin's forward: no state touched
+        with self._lock:
+            if self.trace is trace:
+                self.effect = effect
+        return effect
 
     def _fast_forward(self, goal: int, conditions: Sequence[Condition]) -> StepTrace | None:
         """Light steps towards `goal` for about `fast_forward_batch` seconds (the host shows
@@ -357,6 +489,7 @@ class Session:
             self._record(trace, check=True)
             if self._mode is not Mode.IDLE:  # cannot happen: the twin's numbers are the same
                 self._pause(f"paused: {met}")
+        self.refresh_effect()
         return trace
 
     def save(self, output: Output, watch_names: Sequence[str], conditions: Sequence[str]) -> int:
@@ -433,7 +566,7 @@ class Session:
             self._goal = None
             if self._mode in (Mode.GOING, Mode.REWINDING):
                 self._mode = Mode.IDLE
-        if self._mode is Mode.STEPPING and not self._queued:
+        if self._mode is Mode.STEPPING and not self._presses:
             self._mode = Mode.IDLE
         if self.steps_done >= self.num_steps and self._mode is not Mode.IDLE:
             self.stop()
@@ -441,6 +574,7 @@ class Session:
 
     def _rewind(self, target: int) -> None:
         self._rewind_to = None
+        self.progress = None
         try:
             rewind = self.timeline.begin_rewind(target)
         except MicrogptError as error:  # beyond the kept history: nothing changed

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from core.debugging.history import History, HistoryPolicy, Rewind
+from core.training.staged_step import StagedStep
 from core.training.trace import LightTrace, StepTrace
 from core.training.trainer import Trainer
 
@@ -51,6 +52,19 @@ class Timeline:
     def step(self, watch: Sequence[int] = ()) -> StepTrace:
         self._keep_snapshot()
         trace = self.trainer.step(watch)
+        self.history.add_trace(trace)
+        self._record(trace)
+        return trace
+
+    def begin_step(self, watch: Sequence[int] = ()) -> StagedStep:
+        """The next step, to take a stage at a time (`StagedStep.advance`), then `finish`
+        it here. Until its update nothing changed: dropping it (`abandon`) is going back."""
+        self._keep_snapshot()
+        return self.trainer.begin_step(watch)
+
+    def finish(self, staged: StagedStep) -> StepTrace:
+        """The stages left of a step begun here, recorded as `step` records a step."""
+        trace = staged.finish()
         self.history.add_trace(trace)
         self._record(trace)
         return trace

@@ -174,8 +174,16 @@ class KVCache:
         return cls([[] for _ in range(config.n_layer)], [[] for _ in range(config.n_layer)])
 
 
-def gpt(model: Model, token: int, pos: int, cache: KVCache) -> list[Value]:
-    """Logits over the vocabulary for the token after `token` at position `pos`."""
+def gpt(
+    model: Model,
+    token: int,
+    pos: int,
+    cache: KVCache,
+    attention: list[tuple[float, ...]] | None = None,
+) -> list[Value]:
+    """Logits over the vocabulary for the token after `token` at position `pos`. Given an
+    `attention` list, each head's weights over positions 0..pos are appended to it (layer
+    by layer, head by head): the very numbers the weighted sum of the values used."""
     config = model.config
     nh, hd = config.n_head, config.head_dim
 
@@ -207,6 +215,8 @@ def gpt(model: Model, token: int, pos: int, cache: KVCache) -> list[Value]:
             head_values = [cached[start : start + hd] for cached in cache.values[li]]
             for j in range(hd):
                 attention_output.append(dot(weights, [v[j] for v in head_values]))
+            if attention is not None:
+                attention.append(tuple(w.data for w in weights))
 
         hidden = linear(attention_output, layer.attention_output)
         hidden = [a.add(b) for a, b in zip(hidden, before_attention)]  # residual

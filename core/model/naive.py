@@ -56,8 +56,14 @@ class NaiveGPT:
             ]
 
     def gpt(
-        self, token: int, pos: int, keys: list[list[list[Value]]], values: list[list[list[Value]]]
+        self,
+        token: int,
+        pos: int,
+        keys: list[list[list[Value]]],
+        values: list[list[list[Value]]],
+        attention: list[tuple[float, ...]] | None = None,
     ) -> list[Value]:
+        """As core.model.gpt.gpt, `attention` too: each head's weights are appended to it."""
         config, m = self.model.config, self.matrices
         hd = config.head_dim
         x = [t.add(p) for t, p in zip(m["token_embedding"][token], m["position_embedding"][pos])]
@@ -81,6 +87,8 @@ class NaiveGPT:
                     for kt in keys[li]
                 ]
                 weights = softmax(logits)
+                if attention is not None:
+                    attention.append(tuple(w.data for w in weights))
                 for j in range(hd):
                     attended.append(
                         chain_sum([w.mul(vt[hs + j]) for w, vt in zip(weights, values[li])])

@@ -74,6 +74,11 @@ class Twin:
         """The sentence's loss, without a gradient."""
         return self._run(tokens, False).loss
 
+    def forward(self, tokens: list[int]) -> TwinPass:
+        """The forward pass alone: the loss, and p(target) and −log p(target) at each
+        position (the model's weights and gradients untouched)."""
+        return self._run(tokens, False)
+
 
 def mean_loss(model: Model, sentences: Sequence[Sequence[int]]) -> float:
     """The mean of encoded sentences' losses (each its mean over positions, as a training

@@ -15,11 +15,14 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from core.model.loss import SentenceForward
 from core.model.naive import NaiveGPT
 from core.training.corpus import Corpus
 from core.training.optimizer import AdamConfig
+from core.training.staged_step import collector_paused
 from core.training.trace import StepTrace
 from core.training.trainer import Trainer
+from core.training.update_effect import measure_effect
 
 ENGINES = ("scalar", "twin", "naive")
 """scalar: the graph engine, which every full step (and the debugger) uses; twin: its
@@ -55,6 +58,13 @@ class BenchResult:
     """Peak resident memory of the process, timed steps included."""
     step_alloc_peak_mb: float
     """Peak of memory allocated during one more step, traced with tracemalloc."""
+    attention_ms: float = 0.0
+    """Median time recording the attention weights adds to a step's forward pass (scalar
+    engine only: a forward pass with the recording, less one without, on the same
+    sentence)."""
+    after_pass_ms: float = 0.0
+    """Median time of the before → after view's pass after a step (scalar engine only:
+    the step's sentence forward again on the twin, with the updated weights)."""
 
     @property
     def steps_per_second(self) -> float:
@@ -89,9 +99,12 @@ def run_benchmark(
         traces.append(trace)
     peak_rss = _peak_rss_mb()
     tracemalloc.start()
-    step()
+    last = step()
     _, alloc_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    # After the memory figures: the before → after pass loads the twin (numba).
+    attention = _attention_costs(trainer, steps) if engine == "scalar" else []
+    after = _after_pass_times(trainer, last, steps) if isinstance(last, StepTrace) else []
 
     def median(values: list[float]) -> float:
         return float(statistics.median(values)) if values else 0.0
@@ -113,7 +126,42 @@ def run_benchmark(
         rss_before_mb=rss_before,
         peak_rss_mb=peak_rss,
         step_alloc_peak_mb=alloc_peak / 2**20,
+        attention_ms=median(attention),
+        after_pass_ms=median(after),
     )
+
+
+def _after_pass_times(trainer: Trainer, trace: StepTrace, count: int) -> list[float]:
+    """The before → after pass of the last step, `count` times, in milliseconds."""
+    measure_effect(trainer, trace)  # the twin's kernels loaded first
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        measure_effect(trainer, trace)
+        times.append((time.perf_counter() - start) * 1e3)
+    return times
+
+
+def _attention_costs(trainer: Trainer, count: int) -> list[float]:
+    """What recording the attention costs a forward pass, in milliseconds, on the next
+    `count` sentences: the pass with it, less the pass without (in turn first, so that
+    neither always runs on a warm cache)."""
+    costs = []
+    for k in range(count):
+        _, sentence = trainer.sentence_at(trainer.step_index + k)
+        tokens = trainer.tokenizer.encode(sentence)
+        ms = {}
+        for record in (True, False) if k % 2 else (False, True):
+            with collector_paused():
+                start = time.perf_counter()
+                forward = SentenceForward(trainer.model, tokens, record)
+                while forward.fed < forward.n:
+                    forward.feed()
+                forward.loss()
+                ms[record] = (time.perf_counter() - start) * 1e3
+            del forward
+        costs.append(ms[True] - ms[False])
+    return costs
 
 
 def _naive_step(trainer: Trainer) -> Callable[[], None]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Protocol
 
+from core.training.attention import AttentionWeights
 from core.training.optimizer import AdamEntry
 
 
@@ -153,6 +154,11 @@ class StepTrace:
     """Per token-embedding row: what this step did to it."""
     matrix_grad_norms: tuple[tuple[str, float], ...]
     """(matrix name, Euclidean norm of its gradient), in the reference's order."""
+    gradient_count: int
+    """Parameters whose gradient was not zero (of all the model's): every weight of the
+    layers, but only the sentence's rows of the embeddings."""
+    attention: AttentionWeights
+    """Each head's attention weights at each position, from the forward pass that trained."""
     watched: tuple[WatchedParameter, ...]
     nodes: int
     """Graph nodes the backward pass walked (fused nodes count one each)."""

@@ -15,34 +15,31 @@ from core.training.trace import Guess, PositionTrace, RowGradient, RowState
 TOP_GUESSES = 10
 
 
-def position_traces(
+def position_trace(
+    pos: int,
     tokens: Sequence[int],
     words: Sequence[str],
-    probs: Sequence[Softmax],
-    losses: Sequence[Value],
+    softmax: Softmax,
+    loss: Value,
     tokenizer: Tokenizer,
-) -> tuple[PositionTrace, ...]:
-    traces = []
-    for pos, (softmax, loss) in enumerate(zip(probs, losses)):
-        dist = softmax.values()
-        target = tokens[pos + 1]
-        p = float(dist[target])
-        top = np.argsort(-dist, kind="stable")[:TOP_GUESSES].tolist()
-        traces.append(
-            PositionTrace(
-                position=pos,
-                input_token=tokens[pos],
-                input_word=words[pos],
-                target_token=target,
-                target_word=words[pos + 1],
-                prob=p,
-                rank=1 + int(np.count_nonzero(dist > p)),
-                loss=loss.data,
-                top=tuple(Guess(t, tokenizer.label(t), float(dist[t])) for t in top),
-                probs=dist.tobytes(),
-            )
-        )
-    return tuple(traces)
+) -> PositionTrace:
+    """The prediction at `pos`, from its distribution and its loss node."""
+    dist = softmax.values()
+    target = tokens[pos + 1]
+    p = float(dist[target])
+    top = np.argsort(-dist, kind="stable")[:TOP_GUESSES].tolist()
+    return PositionTrace(
+        position=pos,
+        input_token=tokens[pos],
+        input_word=words[pos],
+        target_token=target,
+        target_word=words[pos + 1],
+        prob=p,
+        rank=1 + int(np.count_nonzero(dist > p)),
+        loss=loss.data,
+        top=tuple(Guess(t, tokenizer.label(t), float(dist[t])) for t in top),
+        probs=dist.tobytes(),
+    )
 
 
 def row_gradients(grad_rows: np.ndarray, label: Callable[[int], str]) -> tuple[RowGradient, ...]:

@@ -5,55 +5,30 @@ each position, mean cross-entropy, backward, Adam). `step()` returns a `StepTrac
 
 from __future__ import annotations
 
-import gc
 import math
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.autograd.engine import BackwardPass, Value
-from core.autograd.primitives import Softmax
 from core.errors import NonFiniteError
 from core.model.fit import check_fits
 from core.model.gpt import GPTConfig, Model
-from core.model.graph_size import reference_node_count
-from core.model.loss import sentence_loss
 from core.model.tokenizer import Tokenizer
 from core.reference.rng import Mulberry32
 from core.training.corpus import Corpus, check_covered
 from core.training.forgetting import Forgetting, OriginalSample
 from core.training.heldout import HELD_OUT_EVERY, HeldOut, due
 from core.training.optimizer import Adam, AdamConfig
+from core.training.staged_step import StagedStep, collector_paused
 from core.training.state import TrainerState, frozen
-from core.training.trace import LightTrace, StepTrace, Timings, WatchedParameter
-from core.training.tracing import (
-    GradientReport,
-    candidate_row_gradients,
-    moved_rows,
-    position_traces,
-    row_states,
-)
+from core.training.trace import LightTrace, StepTrace, WatchedParameter
+from core.training.tracing import candidate_row_gradients
 
 if TYPE_CHECKING:
     from core.model.twin import Twin  # imported on first use: it loads numba
 
 DEFAULT_SEED = 42
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """A step allocates a graph of ~20,000 acyclic objects, freed by reference counting;
-    letting the cyclic collector scan them makes the step several times slower."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class Trainer:
@@ -131,7 +106,7 @@ class Trainer:
         """The held-out loss before the first step (None without a held-out set)."""
         if held_out is not None:
             self.held_out_baseline = (
-                self._measure_held_out() if held_out_baseline is None else held_out_baseline
+                self.measure_held_out() if held_out_baseline is None else held_out_baseline
             )
 
     @property
@@ -170,9 +145,14 @@ class Trainer:
         # Overflow is reported by the NaN and infinity checks, naming where it happened,
         # not by numpy's warnings on stderr.
         with collector_paused(), np.errstate(all="ignore"):
-            # The graph lives and dies inside _step: it is freed by reference counting
-            # before the collector comes back, so the collector never scans it.
-            return self._step(watch)
+            # The graph lives and dies in here: it is freed by reference counting before
+            # the collector comes back, so the collector never scans it.
+            return StagedStep(self, watch).finish()
+
+    def begin_step(self, watch: Sequence[int] = ()) -> StagedStep:
+        """The next step, to be taken a stage at a time (`StagedStep.advance`): the same
+        trace as `step` in the end, and nothing changed before its update."""
+        return StagedStep(self, watch)
 
     def light_step(self, watch: Sequence[int] = ()) -> LightTrace:
         """The same step on the twin engine (core.model.twin): the same floats in the
@@ -183,18 +163,18 @@ class Trainer:
             sentence_index, sentence = self.sentence_at(step)
             tokens = self.tokenizer.encode(sentence)
             params = self.model.params
-            result = self._twin().gradients(tokens)
+            result = self.twin().gradients(tokens)
             if not (math.isfinite(result.loss) and result.finite):
-                self._check_finite(step, result.loss, tokens)  # says where, and raises
-            before = self._before_update(watch)
+                self.check_finite(step, result.loss, tokens)  # says where, and raises
+            before = self.before_update(watch)
             token_rows = candidate_row_gradients(
                 params["token_embedding"].grad_rows, tokens[: result.n], self.tokenizer.label
             )
             self.adam.apply(params.data, params.grad, step)
             self.step_index += 1
             self.token_row_hits[[r.row for r in token_rows]] += 1
-            original = self._measure_forgetting()
-            held_out = self._measure_held_out()
+            original = self.measure_forgetting()
+            held_out = self.measure_held_out()
             return LightTrace(
                 step=step,
                 sentence_index=sentence_index,
@@ -204,13 +184,13 @@ class Trainer:
                 lr=self.adam.config.lr_at(step),
                 target_probs=tuple(result.probs.tolist()),
                 token_rows=token_rows,
-                watched=self._watched(step, before),
+                watched=self.watched_after(step, before),
                 original_loss=None if original is None else original[0],
                 original_rise=None if original is None else original[1],
                 held_out_loss=held_out,
             )
 
-    def _twin(self) -> Twin:
+    def twin(self) -> Twin:
         """The twin engine of this run's model, made on first use (it loads numba, and
         the first use of a fresh install compiles its kernels: a few seconds, once)."""
         if self._twin_engine is None:
@@ -219,7 +199,7 @@ class Trainer:
             self._twin_engine = Twin(self.model)
         return self._twin_engine
 
-    def _before_update(self, watch: Sequence[int]) -> dict[int, tuple[float, float, float, float]]:
+    def before_update(self, watch: Sequence[int]) -> dict[int, tuple[float, float, float, float]]:
         """Data, grad, m and v of the watched parameters, before Adam moves them."""
         params = self.model.params
         return {
@@ -232,7 +212,7 @@ class Trainer:
             for i in watch
         }
 
-    def _watched(
+    def watched_after(
         self, step: int, before: dict[int, tuple[float, float, float, float]]
     ) -> tuple[WatchedParameter, ...]:
         params = self.model.params
@@ -243,50 +223,7 @@ class Trainer:
             for i in before
         )
 
-    def _step(self, watch: Sequence[int]) -> StepTrace:
-        step = self.step_index
-        sentence_index, sentence = self.sentence_at(step)
-        tokens = self.tokenizer.encode(sentence)
-        params = self.model.params
-        t0 = time.perf_counter()
-        forward = sentence_loss(self.model, tokens)
-        loss, probs, losses = forward.loss, forward.probs, forward.losses
-        t1 = time.perf_counter()
-        run = loss.backward()
-        t2 = time.perf_counter()
-        self._check_finite(step, loss.data, tokens)
-        before = self._before_update(watch)
-        gradients = GradientReport.read(params, self.tokenizer)
-        t3 = time.perf_counter()
-        update = self.adam.update(params.data, params.grad, step)
-        t4 = time.perf_counter()
-        self.step_index += 1
-        original = self._measure_forgetting()
-        t5 = time.perf_counter()
-        held_out = self._measure_held_out()
-        t6 = time.perf_counter()
-        timings = Timings(
-            (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t4 - t3) * 1e3, (t5 - t4) * 1e3, (t6 - t5) * 1e3
-        )
-        return self._trace(
-            step,
-            sentence_index,
-            sentence,
-            tokens,
-            loss,
-            forward.total.data,
-            probs,
-            losses,
-            run,
-            gradients,
-            update,
-            before,
-            original,
-            held_out,
-            timings,
-        )
-
-    def _measure_forgetting(self) -> tuple[float, float] | None:
+    def measure_forgetting(self) -> tuple[float, float] | None:
         """The original-corpus loss after this step and its rise since the start, when one
         is due (called with the collector paused, after the update)."""
         watch = self.forgetting
@@ -295,7 +232,7 @@ class Trainer:
         loss = watch.sample.loss(self.model, self.tokenizer)
         return loss, loss - watch.baseline
 
-    def _measure_held_out(self) -> float | None:
+    def measure_held_out(self) -> float | None:
         """The held-out loss of the model as it is now, when one is due once
         `self.step_index` steps are done (always at 0: the baseline), else None."""
         held_out = self.held_out
@@ -308,7 +245,7 @@ class Trainer:
         with collector_paused(), np.errstate(all="ignore"):
             return sample.loss(self.model, self.tokenizer)
 
-    def _check_finite(self, step: int, loss: float, tokens: list[int]) -> None:
+    def check_finite(self, step: int, loss: float, tokens: list[int]) -> None:
         params = self.model.params
         if (
             np.isfinite(params.data).all()
@@ -342,59 +279,6 @@ class Trainer:
             if not np.isfinite(params.grad[spec.offset : spec.offset + spec.size]).all():
                 return f"the gradient of {spec.name} is not finite"
         return "a value is not finite"
-
-    def _trace(
-        self,
-        step: int,
-        sentence_index: int,
-        sentence: str,
-        tokens: list[int],
-        loss: Value,
-        loss_sum: float,
-        probs: list[Softmax],
-        losses: list[Value],
-        run: BackwardPass,
-        grads: GradientReport,
-        update: np.ndarray,
-        before: dict[int, tuple[float, float, float, float]],
-        original: tuple[float, float] | None,
-        held_out: float | None,
-        timings: Timings,
-    ) -> StepTrace:
-        model, params = self.model, self.model.params
-        n = len(probs)
-        words = tuple(self.tokenizer.label(t) for t in tokens)
-        moved = moved_rows(update, params["token_embedding"].spec)
-        hits = self.token_row_hits
-        hits[[r.row for r in grads.token_rows]] += 1
-        watched = self._watched(step, before)
-        return StepTrace(
-            step=step,
-            num_steps=self.num_steps,
-            sentence_index=sentence_index,
-            sentence=sentence,
-            tokens=tuple(tokens),
-            words=words,
-            n=n,
-            truncated=len(tokens) - 1 > n,
-            positions=position_traces(tokens, words, probs, losses, self.tokenizer),
-            loss_sum=loss_sum,
-            loss=loss.data,
-            lr=self.adam.config.lr_at(step),
-            token_rows=grads.token_rows,
-            position_rows=grads.position_rows,
-            token_rows_moved=moved,
-            token_row_hits=tuple(hits.tolist()),
-            token_row_states=row_states(hits, moved, grads.token_rows, self.corpus_rows),
-            matrix_grad_norms=grads.matrix_norms,
-            watched=watched,
-            nodes=run.nodes,
-            reference_nodes=reference_node_count(model.config, n, len(set(tokens[:n]))),
-            original_loss=None if original is None else original[0],
-            original_rise=None if original is None else original[1],
-            held_out_loss=held_out,
-            timings=timings,
-        )
 
 
 def _corpus_rows(tokenizer: Tokenizer, sentences: Sequence[str]) -> np.ndarray:
