@@ -24,6 +24,7 @@ from core.training.trainer import Trainer
 from tui import keys
 from tui.actions import Actions
 from tui.format import internal_error
+from tui.inside_step import InsideStep
 from tui.messages import StepTaken
 from tui.readings import SessionReadings
 from tui.run_view import RunView
@@ -34,7 +35,7 @@ from tui.training import TrainingRunner
 RENDER_INTERVAL = 0.08  # seconds between repaints while training runs (about 12 a second)
 
 
-class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
+class DebuggerApp(SessionReadings, ExitOnSignals, InsideStep, Actions, App[None]):
     """Step through training and see everything."""
 
     CSS_PATH = "app.tcss"
@@ -138,6 +139,9 @@ class DebuggerApp(SessionReadings, ExitOnSignals, Actions, App[None]):
 
     def action_stop(self) -> None:
         self._drive(self.session.stop)
+
+    def action_stage(self) -> None:
+        self._drive(self.session.request_stage)
 
     def action_step_back(self) -> None:
         self._drive(self.session.step_back)

@@ -11,6 +11,14 @@ from tui.screens.main import PANELS
 
 BINDINGS: list[BindingType] = [
     Binding("space,n", "step", "Step", tooltip="train on the next sentence (presses queue)"),
+    Binding(
+        "full_stop",
+        "stage",
+        "Stage",
+        key_display=".",
+        tooltip="one stage of the step: tokenize, feed one position, the loss, backward, "
+        "the update (space finishes the step, b drops it)",
+    ),
     Binding("b", "step_back", "Back", tooltip="back to the state before the last step"),
     Binding("r", "toggle_run", "Run", tooltip="run, or pause after the step in flight"),
     Binding("u", "run_until", "Until", tooltip="run until a condition holds"),
@@ -38,6 +46,35 @@ BINDINGS: list[BindingType] = [
     Binding("x", "remove_watch", "Unwatch", tooltip="stop watching the selected one"),
     Binding(
         "e", "toggle_embedding_mode", "Map", tooltip="embedding map: this step, or cumulative hits"
+    ),
+    Binding(
+        "t",
+        "cycle_attention",
+        "Attention",
+        tooltip="attention at the selected position, every head; again: one head's whole "
+        "matrix; again: back to the next-word bars",
+    ),
+    Binding(
+        "left_square_bracket",
+        "select_head(-1)",
+        "Previous head",
+        show=False,
+        tooltip="the attention matrix of the previous head",
+    ),
+    Binding(
+        "right_square_bracket",
+        "select_head(1)",
+        "Next head",
+        show=False,
+        key_display="[ ]",
+        tooltip="the attention matrix of the next head ([ the previous)",
+    ),
+    Binding(
+        "a",
+        "toggle_compare",
+        "After",
+        tooltip="before → after: the step's sentence run again with the updated weights "
+        "(the run does not change)",
     ),
     Binding(
         "z",
@@ -76,6 +113,10 @@ BINDINGS: list[BindingType] = [
 PALETTE_TITLES = {
     "step": "Step",
     "step_back": "Step back",
+    "stage": "Step one stage",
+    "cycle_attention": "Attention: heads / matrix / off",
+    "select_head(1)": "Attention matrix: next head",
+    "toggle_compare": "Before → after the update",
     "toggle_run": "Run / pause",
     "run_until": "Run until…",
     "goto": "Go to step…",
@@ -89,7 +130,14 @@ PALETTE_TITLES = {
     "help": "Keys and numbers",
 }
 # Keys that make no sense as a palette entry (the palette is opened from the keyboard).
-NOT_IN_PALETTE = {"select_position(-1)", "select_position(1)", "quit", "stop", "confirm_quit"}
+NOT_IN_PALETTE = {
+    "select_position(-1)",
+    "select_position(1)",
+    "select_head(-1)",
+    "quit",
+    "stop",
+    "confirm_quit",
+}
 
 
 def described() -> list[Binding]:
@@ -103,7 +151,7 @@ def palette_entries() -> Iterator[tuple[str, str, str]]:
         if binding.action in NOT_IN_PALETTE:
             continue
         key = binding.key_display or binding.key.split(",")[0]
-        key = {"question_mark": "?", "space": "space"}.get(key, key)
+        key = {"question_mark": "?", "space": "space", "full_stop": "."}.get(key, key)
         help_text = binding.tooltip or binding.description
         title = PALETTE_TITLES.get(binding.action, binding.description)
         yield title, f"{help_text[0].upper()}{help_text[1:]} ({key})", binding.action

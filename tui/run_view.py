@@ -1,5 +1,5 @@
 """What the main screen shows of a session: everything is read from the `Session` (the
-run's state lives there); the position selected in the distribution is the one piece of
+run's state lives there); the position selected, and how the attention is shown, are the
 state the interface keeps for itself, with the values of watches not yet stepped."""
 
 from __future__ import annotations
@@ -8,8 +8,10 @@ import statistics
 
 from core.debugging.conditions import Condition
 from core.debugging.session import Session
+from core.training.stages import Stage, StepProgress
 from core.training.stats import recent_mean
 from core.training.trace import StepTrace
+from core.training.update_effect import UpdateEffect
 from tui.views import Forgotten, StatusView, WatchRow
 
 
@@ -22,12 +24,49 @@ class RunView:
         self.num_steps = session.num_steps
         self.num_sentences = len(session.trainer.sentences)
         self._selected = 0  # the position shown in the distribution
+        self._fed: tuple[int, int] | None = None  # (step, positions fed) last shown
+        self.attention = "off"
+        """How the distribution's slot shows attention: "off" (the next-word bars),
+        "heads" (every head at the selected position) or "matrix" (one head, whole)."""
+        self.head = 0  # the head the matrix shows: layer * n_head + head
         self.values: dict[int, float] = {}  # current values, for watches not yet stepped
         self.evaluating = False  # the held-out loss asked for is being evaluated
 
     @property
     def trace(self) -> StepTrace | None:
         return self.session.trace
+
+    @property
+    def progress(self) -> StepProgress | None:
+        """The step walked stage by stage, when one is shown."""
+        return self.session.progress
+
+    @property
+    def shown(self) -> StepTrace | StepProgress | None:
+        """What the sentence's widgets show: the step in progress, else the step shown."""
+        progress = self.session.progress
+        if progress is not None and progress.trace is None:
+            return progress
+        return self.session.trace
+
+    @property
+    def effect(self) -> UpdateEffect | None:
+        """Before → after of the shown step's update, when that view is on."""
+        return self.session.effect if self.session.compare else None
+
+    @property
+    def heads(self) -> int:
+        config = self.session.trainer.model.config
+        return config.n_layer * config.n_head
+
+    def cycle_attention(self) -> str:
+        """Next-word bars → every head → one head's matrix → the bars again."""
+        order = ("off", "heads", "matrix")
+        self.attention = order[(order.index(self.attention) + 1) % len(order)]
+        return self.attention
+
+    def select_head(self, delta: int) -> None:
+        self.head = (self.head + delta) % self.heads
 
     @property
     def done(self) -> int:
@@ -65,13 +104,22 @@ class RunView:
 
     @property
     def selected(self) -> int:
-        """The position selected, within the sentence shown."""
-        trace = self.trace
-        return min(self._selected, trace.n - 1) if trace is not None else self._selected
+        """The position selected, within the sentence shown (while a step's forward pass
+        is walked, the position just fed, until another is chosen)."""
+        shown = self.shown
+        if isinstance(shown, StepProgress):
+            fed = (shown.step, shown.fed)
+            if shown.stage is Stage.FORWARD and fed != self._fed:
+                self._selected = shown.fed - 1
+            self._fed = fed
+            return max(0, min(self._selected, shown.fed - 1))
+        return min(self._selected, shown.n - 1) if shown is not None else self._selected
 
     def select(self, delta: int) -> None:
-        if self.trace is not None:
-            self._selected = max(0, min(self.trace.n - 1, self.selected + delta))
+        shown = self.shown
+        if shown is not None and shown.positions:
+            last = len(shown.positions) - 1
+            self._selected = max(0, min(last, self.selected + delta))
 
     def step_watch(self) -> list[int]:
         return self.session.step_watch()

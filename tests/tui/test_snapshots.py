@@ -37,3 +37,21 @@ def test_main_screen_wide_after_three_steps(snap_compare):
 
 def test_main_screen_compact_after_three_steps(snap_compare):
     assert snap_compare(debugger(), terminal_size=(80, 24), run_before=three_steps)
+
+
+async def walk_into_the_fourth_step(pilot: Pilot) -> None:
+    """Three steps, then the fourth walked to its third position, the attention shown."""
+    await three_steps(pilot)
+    app = pilot.app
+    assert isinstance(app, DebuggerApp)
+    for key in ("t", "full_stop", "full_stop", "full_stop", "full_stop"):
+        await pilot.press(key)
+        deadline = time.monotonic() + 30
+        while app.is_training:
+            assert time.monotonic() < deadline, "the stage did not finish"
+            await asyncio.sleep(0.02)
+    await pilot.pause()
+
+
+def test_main_screen_inside_a_step_with_the_attention(snap_compare):
+    assert snap_compare(debugger(), terminal_size=(120, 40), run_before=walk_into_the_fourth_step)

@@ -65,6 +65,11 @@ def _table(r: BenchResult) -> Table:
             "graph",
             f"{r.nodes:,} nodes, standing for {r.reference_nodes:,} primitive operations (medians)",
         )
+        table.add_row(
+            "inside",
+            f"recording the attention adds {r.attention_ms:.2f} ms to a step; the "
+            f"before → after pass takes {r.after_pass_ms:.2f} ms after it (medians)",
+        )
     table.add_row(
         "memory",
         f"peak RSS {r.peak_rss_mb:.0f} MB ({r.rss_before_mb:.0f} MB before "

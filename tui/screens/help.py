@@ -73,6 +73,22 @@ ABOUT = """
   fine-tuning, `◆` the original-corpus loss where it was measured; `■` the held-out loss
   where it was measured (`▪` between measurements).
 
+## Inside a step
+- **.** walks the step through the tutorial's five stages, one press each: pick the
+  sentence and tokenize it; feed one position (the KV cache gains a row per layer, the
+  predictions a row); the loss (−log p at each position, their sum, the mean); backward
+  (the rows the sentence touched light up; how many parameters got a gradient); Adam's
+  update. The line under the tokens names the stage and what it did. Nothing is trained
+  before the update: **b** drops the step, **space** finishes it.
+- **t** shows the attention where the distribution was: every head's weights at the
+  selected position over the positions it may see (0 … position; each head's sum is 1),
+  the largest of each head in bold; **t** again, one head's whole causal matrix in % (**[**
+  and **]** choose the head); again, the next-word bars. They are the weights the forward
+  pass that trained used.
+- **a**: before → after. The step's sentence runs forward again with the updated weights
+  (on the twin engine, changing nothing of the run): p(target) before → after, Δloss (▼
+  better, ▲ worse) and the loss before → after.
+
 ## Going back, and running until
 - **b** restores the exact state before the last step; **g** goes to any step, forward or
   back. Stepping forward again gives the very same traces (training is deterministic: the

@@ -1,6 +1,7 @@
-"""MainScreen: the debugger's one screen (status, tokens, and five panels), which shows a
-`RunView` in every widget at once. Wide, all panels show; compact (below 110 columns or
-34 rows), one at a time, chosen with the tabs (or keys 1-5)."""
+"""MainScreen: the debugger's one screen (status, tokens, the stage of a step walked stage
+by stage, and five panels), which shows a `RunView` in every widget at once. Wide, all
+panels show; compact (below 110 columns or 34 rows), one at a time, chosen with the tabs
+(or keys 1-5). The distribution's slot shows the attention instead when asked (key t)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Tab, Tabs
 
+from core.training.stages import StepProgress
 from core.training.stats import guess_loss
 from tui.run_view import RunView
 from tui.widgets.adam_inspector import AdamInspector
+from tui.widgets.attention_view import AttentionView
 from tui.widgets.distribution_chart import DistributionChart
 from tui.widgets.embedding_map import EmbeddingGradMap
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.predictions_table import PredictionsTable
+from tui.widgets.stage_line import StageLine
 from tui.widgets.status_bar import NoteLine, StatusBar
 from tui.widgets.token_strip import TokenStrip
 
@@ -68,12 +72,14 @@ class MainScreen(Screen[None]):
         self._status = StatusBar(id="status")
         self._note = NoteLine(id="status-note")
         self._tokens = TokenStrip(id="tokens")
+        self._stage = StageLine(id="stage")
         self._tabs = Tabs(
             *(Tab(title, id=f"tab-{pid}") for pid, title in PANELS.items()), id="panel-tabs"
         )
         self._top_row = Horizontal(id="top-row", classes="panel-row")
         self._predictions = PredictionsTable(id="predictions", classes="panel")
         self._distribution = DistributionChart(id="distribution", classes="panel")
+        self._attention = AttentionView(id="attention", classes="panel")
         self._loss = LossChart(id="loss", classes="panel")
         self._embeddings = EmbeddingGradMap(id="embeddings", classes="panel")
         self._adam = AdamInspector(id="adam", classes="panel")
@@ -87,11 +93,13 @@ class MainScreen(Screen[None]):
         yield self._status
         yield self._note
         yield self._tokens
+        yield self._stage
         yield self._tabs
         with Vertical(id="panels"):
             with self._top_row:
                 yield self._predictions
                 yield self._distribution
+                yield self._attention
             with Horizontal(id="bottom-row", classes="panel-row"):
                 yield self._loss
                 yield self._embeddings
@@ -102,6 +110,7 @@ class MainScreen(Screen[None]):
         self._tabs.can_focus = False  # its arrows would steal position selection
         for pid, title in PANELS.items():
             self._panels[pid].border_title = title
+        self._attention.border_title = "Attention"
         self._embeddings.set_vocabulary(self.words, self.block_size)
         self._ready = True
         self.show_panel(self.panel)
@@ -116,34 +125,58 @@ class MainScreen(Screen[None]):
         self._shown = (view, activity)
         if not self._ready:
             return  # shown once the widgets exist
-        trace = view.trace
-        position = trace.positions[view.selected] if trace is not None else None
-        context = " ".join(trace.words[: view.selected + 1]) if trace is not None else ""
+        shown, progress, selected = view.shown, view.progress, view.selected
+        fed = shown.positions if shown is not None else ()
+        position = fed[selected] if selected < len(fed) else None
+        context = " ".join(shown.words[: selected + 1]) if shown is not None else ""
+        attention = view.attention != "off"
         with self.app.batch_update():
             # Wide, the top row is as tall as the sentence's predictions (header, rows, the
             # mean); compact, the panel shown takes what there is (the style sheet's 1fr).
-            rows = trace.n if trace is not None else 1
+            rows = shown.n if shown is not None else 1
             self._top_row.styles.height = None if self.compact else max(TOP_ROW_MIN, rows + 6)
             self._status.show(
                 view.status(activity.state, activity.goal, activity.note, activity.timings)
             )
             self._note.show(activity.note)
+            self._stage.display = progress is not None
+            self._stage.show(progress)
             self._tokens.show(
-                trace, view.selected, self.compact, steps_done=view.done, goal=activity.goal
+                shown, selected, self.compact, steps_done=view.done, goal=activity.goal
             )
-            self._predictions.show(trace, view.selected)
-            self._distribution.border_title = (
-                f"Next word at position {view.selected}" if trace is not None else "Distribution"
-            )
-            self._distribution.show(position, context)
+            self._predictions.show(shown, selected, view.effect)
+            if attention != self.has_class("-attention"):
+                self.set_class(attention, "-attention")
+                self.call_after_refresh(self._show_again)  # the top row's widths change
+            if attention:
+                self._show_attention(view, selected)
+            else:
+                self._distribution.border_title = (
+                    f"Next word at position {selected}" if position is not None else "Distribution"
+                )
+                empty = _unfed(shown) if isinstance(shown, StepProgress) else "no step yet"
+                self._distribution.show(position, context, empty)
             self._loss.show(
                 tuple(view.losses),
                 guess_loss(len(self.words) + 1),
                 view.original_losses,
                 view.held_out_losses,
             )
-            self._embeddings.show(trace)
-            self._adam.show(view.watch_rows(), trace.step + 1 if trace else None)
+            self._embeddings.show(shown)
+            self._adam.show(view.watch_rows(), view.trace.step + 1 if view.trace else None)
+
+    def _show_attention(self, view: RunView, selected: int) -> None:
+        shown = view.shown
+        weights = shown.attention if shown is not None else None
+        matrix = view.attention == "matrix"
+        if matrix and weights is not None:
+            layer, head = divmod(view.head, weights.n_head)
+            title = f"Attention: layer {layer} head {head}, the whole sentence"
+        else:
+            title = f"Attention at position {selected}" if shown is not None else "Attention"
+        self._attention.border_title = title
+        words = shown.words if shown is not None else ()
+        self._attention.show(weights, words, selected, matrix, view.head)
 
     def show_panel(self, panel: str) -> None:
         """Compact: show this panel alone. Wide: all show, and this one takes focus (the
@@ -151,6 +184,7 @@ class MainScreen(Screen[None]):
         self.panel = panel
         for pid, widget in self._panels.items():
             widget.set_class(pid == panel, "-current")
+        self._attention.set_class(panel == "distribution", "-current")  # the same slot
         for row in self.query(".panel-row"):
             row.set_class(bool(row.query(f"#{panel}")), "-current")
         if self._tabs.active != f"tab-{panel}":
@@ -169,8 +203,10 @@ class MainScreen(Screen[None]):
             self.minimize()
             return
         focused = self.focused
-        panels = list(self._panels.values())
-        target = focused if focused in panels else self._panels[self.panel]
+        panels: list[Widget] = [*self._panels.values(), self._attention]
+        target = focused if focused is not None and focused in panels else self._panels[self.panel]
+        if target is self._distribution and self.has_class("-attention"):
+            target = self._attention  # the slot shows the attention
         self.maximize(target, container=False)
         self.call_after_refresh(self._show_again)  # at the size it has now
 
@@ -185,3 +221,8 @@ class MainScreen(Screen[None]):
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
         if event.tab is not None and event.tab.id:
             self.show_panel(event.tab.id.removeprefix("tab-"))
+
+
+def _unfed(progress: StepProgress) -> str:
+    """What the distribution says while no position of a step walked is fed."""
+    return f"step {progress.step + 1:,}: no position fed yet (. feeds position 0)"

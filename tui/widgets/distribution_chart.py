@@ -18,14 +18,19 @@ class DistributionChart(Static):
 
     ALLOW_MAXIMIZE = True  # z enlarges it, though it takes no keys of its own
 
-    def show(self, position: PositionTrace | None, context: str) -> None:
+    def show(
+        self, position: PositionTrace | None, context: str, empty: str = "no step yet"
+    ) -> None:
+        """`empty` is said when there is no position to show."""
         width = max(20, (self.size.width or 50) - 2)
-        self.update(render_distribution(position, context, width))
+        self.update(render_distribution(position, context, width, empty))
 
 
-def render_distribution(p: PositionTrace | None, context: str, width: int) -> Text:
+def render_distribution(
+    p: PositionTrace | None, context: str, width: int, empty: str = "no step yet"
+) -> Text:
     if p is None:
-        return Text("no step yet", style="dim")
+        return Text(empty, style="dim")
     label_width = max(4, min(12, max(len(g.word) for g in p.top)))
     bar_width = max(4, width - label_width - 10)
     top = p.top[0].prob if p.top else 1.0

@@ -15,7 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from core.training.trace import RowState, StepTrace
+from core.training.stages import StepProgress, StepShown
+from core.training.trace import RowState
 from tui.widgets import embedding_texts as texts
 from tui.widgets.embedding_texts import LEVELS, Pieces
 from tui.widgets.line_widget import LineWidget
@@ -115,7 +116,7 @@ stay in view while the map is focused.
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._words: tuple[str, ...] = ()
         self._block_size = 16
-        self._trace: StepTrace | None = None
+        self._trace: StepShown | None = None
         self._detail_at = 0  # the content line where the cursor's detail starts
         self._detail_strips: list[Strip] = []
         self._cursor_line = 0  # the content line of the cursor's cell
@@ -129,7 +130,7 @@ stay in view while the map is focused.
         self.cursor = self.validate_cursor(self.cursor)
         self._invalidate()
 
-    def show(self, trace: StepTrace | None) -> None:
+    def show(self, trace: StepShown | None) -> None:
         """Show one step (None: before the first step)."""
         if trace is self._trace:  # the app calls this at every refresh, mostly unchanged
             return
@@ -249,7 +250,7 @@ stay in view while the map is focused.
             return shown[y - at].extend_cell_length(self.size.width, self._style(""))
         return strip
 
-    def _codes(self, trace: StepTrace) -> np.ndarray:
+    def _codes(self, trace: StepShown) -> np.ndarray:
         """The code of every token cell in the current mode."""
         states = np.array(trace.token_row_states, dtype=np.int64)
         outside = states == OUTSIDE_STATE
@@ -275,7 +276,7 @@ stay in view while the map is focused.
                 pieces.append((GLYPHS[code], names))
         return pieces
 
-    def _position_lines(self, trace: StepTrace, per_line: int, beside: bool) -> list[Pieces]:
+    def _position_lines(self, trace: StepShown, per_line: int, beside: bool) -> list[Pieces]:
         """The position rows as entries like "15█" (`·`: no gradient this step), `per_line`
         to a line: beside the grid, numbered down the columns under "pos"; else after it."""
         block, per_line = self._block_size, max(per_line, 1)
@@ -298,9 +299,16 @@ stay in view while the map is focused.
             lines.append(line)
         return lines
 
-    def _step_texts(self, trace: StepTrace, width: int) -> list[Pieces]:
+    def _step_texts(self, trace: StepShown, width: int) -> list[Pieces]:
         """Step mode: how many rows got a gradient and which (in sentence order, with their
         ids), how many moved without one or never, and the legend."""
+        if isinstance(trace, StepProgress) and trace.gradient_count is None:
+            legend = texts.step_legend(outside=trace.rows_in(OUTSIDE_STATE) > 0)
+            waiting: list[Pieces] = [
+                [(f"step {trace.step + 1:,}: no gradient yet", "")],
+                [("backward (stage 4) lights its rows", "")],
+            ]
+            return waiting + texts.wrap(legend, width, sep="  ", hang=False)
         got, *others = texts.step_counts(
             trace.rows_in(GRADIENT), self.vocab_size, trace.rows_in(MOMENTUM),
             trace.rows_in(NEVER), trace.rows_in(RESTING), trace.rows_in(OUTSIDE_STATE),
@@ -312,7 +320,7 @@ stay in view while the map is focused.
         legend = texts.step_legend(outside=trace.rows_in(OUTSIDE_STATE) > 0)
         return words + counts + texts.wrap(legend, width, sep="  ", hang=False)
 
-    def _hit_texts(self, trace: StepTrace, width: int) -> list[Pieces]:
+    def _hit_texts(self, trace: StepShown, width: int) -> list[Pieces]:
         """Cumulative mode: the counts, the words most often with a gradient, the shades."""
         size, hits = self.vocab_size, np.asarray(trace.token_row_hits)
         outside = trace.rows_in(OUTSIDE_STATE)
@@ -328,7 +336,7 @@ stay in view while the map is focused.
             + texts.wrap(texts.hit_legend(outside=outside > 0), width, sep="  ", hang=False)
         )
 
-    def _detail_fields(self, trace: StepTrace) -> list[str]:
+    def _detail_fields(self, trace: StepShown) -> list[str]:
         row = self.cursor
         norm = next((r.norm for r in trace.token_rows if r.row == row), None)
         hits = trace.token_row_hits[row] if row < len(trace.token_row_hits) else 0

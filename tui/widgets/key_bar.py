@@ -26,10 +26,13 @@ DEFAULT_PRIORITY: dict[str, int] = {
     "help": 0,
     "quit": 0,
     "toggle_enlarged": 1,  # at 80x24 a panel is small: say how to enlarge it
+    "stage": 1,
+    "cycle_attention": 3,
+    "toggle_compare": 3,
     "run_until": 2,
     "select_position": 2,  # the predictions table says "← → moves" too
     "add_watch": 3,
-    "remove_watch": 3,
+    "remove_watch": 4,  # the focused inspector shows its own x
     "toggle_embedding_mode": 3,
     "save_run": 3,
     "evaluate_held_out": 3,

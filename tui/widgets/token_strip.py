@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from core.training.trace import StepTrace
+from core.training.stages import StepProgress, StepShown
 
 LABEL_WIDTH = 5  # "pos", "word", "id" labels in the left margin
 
@@ -16,7 +16,7 @@ class TokenStrip(Static):
 
     def show(
         self,
-        trace: StepTrace | None,
+        trace: StepShown | None,
         selected: int,
         compact: bool = False,
         steps_done: int = 0,
@@ -29,7 +29,7 @@ class TokenStrip(Static):
 
 
 def render_tokens(
-    trace: StepTrace | None,
+    trace: StepShown | None,
     selected: int,
     width: int,
     compact: bool = False,
@@ -69,10 +69,10 @@ def render_tokens(
     return _with_cut_note(lines, trace)
 
 
-def _with_cut_note(lines: Text, trace: StepTrace) -> Text:
+def _with_cut_note(lines: Text, trace: StepShown) -> Text:
     if trace.truncated:
         lines.append(
-            f"✂ cut: the sentence has {len(trace.tokens) - 1} predictions; "
+            f"\n✂ cut: the sentence has {len(trace.tokens) - 1} predictions; "
             f"the block allows {trace.n}, so the last "
             f"{len(trace.tokens) - 1 - trace.n} are not trained (dim)",
             style="yellow",
@@ -81,7 +81,7 @@ def _with_cut_note(lines: Text, trace: StepTrace) -> Text:
 
 
 def _append_window(
-    out: Text, cells: list[tuple[int, str, str, int]], trace: StepTrace, selected: int, width: int
+    out: Text, cells: list[tuple[int, str, str, int]], trace: StepShown, selected: int, width: int
 ) -> None:
     """Compact: one row of cells around the selected input and its target, with marks
     saying how many tokens are off each side (← → moves the selection, and the window)."""
@@ -116,7 +116,7 @@ def _append_window(
 def _append_rows(
     out: Text,
     row: list[tuple[int, str, str, int]],
-    trace: StepTrace,
+    trace: StepShown,
     selected: int,
     compact: bool,
 ) -> None:
@@ -133,9 +133,11 @@ def _append_rows(
             out.append("\n")
 
 
-def _style(i: int, field: int, trace: StepTrace, selected: int) -> str:
+def _style(i: int, field: int, trace: StepShown, selected: int) -> str:
     if i > trace.n:
         return "dim strike"  # past the block: never a target, never trained
+    if isinstance(trace, StepProgress) and trace.trace is None and i > len(trace.positions):
+        return "dim italic"  # a step walked stage by stage: not fed yet, nor a target yet
     if i == selected:
         return "bold reverse"  # the input at the selected position
     if i == selected + 1:

@@ -1,0 +1,54 @@
+"""The debugger's keys for looking inside a step: the attention (every head, or one head's
+whole matrix) in the distribution's slot, and before → after the update, which asks the
+session to run the shown step's sentence again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import App
+
+from core.debugging.session import Session
+from tui.run_view import RunView
+from tui.training import TrainingRunner
+
+
+class InsideStep(App[None]):
+    """Mixed into the app, which provides these attributes."""
+
+    session: Session
+    runner: TrainingRunner
+    view: RunView
+    render_all: Callable[[], None]
+    main: Any  # the MainScreen
+
+    def action_cycle_attention(self) -> None:
+        main = self.main
+        if main.compact and main.panel != "distribution":
+            self.view.attention = "heads"  # compact: show it first, then cycle
+            main.show_panel("distribution")
+        else:
+            self.view.cycle_attention()
+        self.render_all()
+
+    def action_select_head(self, delta: int) -> None:
+        self.view.select_head(delta)
+        if self.view.attention != "matrix":
+            self.view.attention = "matrix"
+        self.render_all()
+
+    def action_toggle_compare(self) -> None:
+        """Before → after on or off; on, the shown step is measured on the training thread
+        (it reads the weights right after that step)."""
+        on = not self.session.compare
+        self.session.set_compare(on)
+        if on and not self.session.trace:
+            self.notify("before → after: on; it shows once a step is done", markup=False)
+        if on:
+            self.run_worker(self._measure(), name="before → after", exit_on_error=False)
+        self.render_all()
+
+    async def _measure(self) -> None:
+        await self.runner.call(self.session.refresh_effect)
+        self.render_all()
