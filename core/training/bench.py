@@ -142,26 +142,33 @@ def _after_pass_times(trainer: Trainer, trace: StepTrace, count: int) -> list[fl
     return times
 
 
-def _attention_costs(trainer: Trainer, count: int) -> list[float]:
+def _attention_costs(trainer: Trainer, count: int, repeats: int = 3) -> list[float]:
     """What recording the attention costs a forward pass, in milliseconds, on the next
-    `count` sentences: the pass with it, less the pass without (in turn first, so that
-    neither always runs on a warm cache)."""
+    `count` sentences: the fastest of `repeats` passes with it, less the fastest without
+    (taken in turn, so that neither always runs on a warm cache; the cost is small next to
+    a pass, so the fastest of a few is what keeps the noise below it)."""
     costs = []
     for k in range(count):
         _, sentence = trainer.sentence_at(trainer.step_index + k)
         tokens = trainer.tokenizer.encode(sentence)
-        ms = {}
-        for record in (True, False) if k % 2 else (False, True):
-            with collector_paused():
-                start = time.perf_counter()
-                forward = SentenceForward(trainer.model, tokens, record)
-                while forward.fed < forward.n:
-                    forward.feed()
-                forward.loss()
-                ms[record] = (time.perf_counter() - start) * 1e3
-            del forward
+        ms: dict[bool, float] = {True: float("inf"), False: float("inf")}
+        for r in range(2 * repeats):
+            record = (r + k) % 2 == 0
+            ms[record] = min(ms[record], _forward_ms(trainer, tokens, record))
         costs.append(ms[True] - ms[False])
     return costs
+
+
+def _forward_ms(trainer: Trainer, tokens: list[int], record: bool) -> float:
+    with collector_paused():
+        start = time.perf_counter()
+        forward = SentenceForward(trainer.model, tokens, record)
+        while forward.fed < forward.n:
+            forward.feed()
+        forward.loss()
+        elapsed = (time.perf_counter() - start) * 1e3
+        del forward  # freed here, with the collector still paused
+    return elapsed
 
 
 def _naive_step(trainer: Trainer) -> Callable[[], None]:
