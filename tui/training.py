@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from core.debugging.session import SessionState
+from core.debugging.session_state import SessionState
 from core.files.outputs import Output
 from core.model.modelfile import save_model
 from core.training.trainer import Trainer

@@ -19,12 +19,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import Enum
 
 from core.debugging.conditions import Condition, check_all
 from core.debugging.history import HistoryPolicy
 from core.debugging.runfile import save_run
+from core.debugging.session_state import Mode, Press, SessionState
 from core.debugging.timeline import Timeline
 from core.errors import MicrogptError
 from core.files.outputs import Output
@@ -37,48 +36,14 @@ from core.training.trace import StepFacts, StepTrace
 from core.training.trainer import Trainer
 from core.training.update_effect import UpdateEffect, measure_effect
 
+__all__ = ["Mode", "Press", "Session", "SessionState", "default_watch"]
+
 FOLLOW_COLUMN = 0  # which entry of the first word's embedding row the follower watches
 ADAM_HISTORY = 30  # steps of m and v kept per watched parameter, for the sparklines
 FAST_FORWARD_BATCH = 0.05  # seconds of twin steps between two looks from the host
 
 
-class Mode(Enum):
-    """What the session is doing; the value is how the status line names it."""
-
-    IDLE = "paused"
-    STEPPING = "stepping"  # taking the steps asked for one press at a time
-    RUNNING = "running"
-    GOING = "going"  # forward to a step number
-    REWINDING = "rewinding"  # back to a step: restoring a snapshot, then replaying
-
-
 _HEADING = (Mode.GOING, Mode.REWINDING)  # modes with a goal, reached on the twin
-
-
-class Press(Enum):
-    """A key press that asks for training, queued until the steps before it are done."""
-
-    STEP = "step"  # a whole step (the rest of one in progress)
-    STAGE = "stage"  # one stage of a step
-
-
-@dataclass(frozen=True)
-class SessionState:
-    """The session as a host shows it."""
-
-    mode: Mode
-    step: int
-    """Steps done: the state shown is the one after this many steps."""
-    num_steps: int
-    """The schedule's length."""
-    queued: int
-    """Single steps asked for and not yet begun."""
-    goal: int | None
-    """The step a go-to (forward or back) is heading for."""
-    reason: str
-    """Why the session last stopped or refused ("" when there is nothing to say)."""
-    refused: bool
-    """True when `reason` is a refusal (a step that cannot be reached), not a pause."""
 
 
 class Session:
