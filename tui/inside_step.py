@@ -1,6 +1,6 @@
 """The debugger's keys for looking inside a step: the attention (every head, or one head's
-whole matrix) in the distribution's slot, and before → after the update, which asks the
-session to run the shown step's sentence again."""
+whole matrix) in the distribution's slot, before → after the update, which asks the
+session to run the shown step's sentence again, and the gradient check."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from textual.app import App
 
 from core.debugging.session import Session
 from tui.run_view import RunView
+from tui.screens.gradient_check import SAMPLE, SAMPLE_REQUEST, GradientCheckScreen
 from tui.training import TrainingRunner
+from tui.widgets.adam_inspector import AdamInspector
 
 
 class InsideStep(App[None]):
@@ -52,3 +54,33 @@ class InsideStep(App[None]):
     async def _measure(self) -> None:
         await self.runner.call(self.session.refresh_effect)
         self.render_all()
+
+    def action_check_gradient(self) -> None:
+        """Check the selected watched parameter's gradient against the loss's slope, on the
+        training thread (it moves the weight for a moment), then show the report."""
+        index = self.main.query_one(AdamInspector).selected_index
+        watched = self.view.watch_indices()
+        if index is None and watched:
+            index = watched[0]
+        if index is None:
+            self.notify("watch a parameter first (w): c checks the selected one", markup=False)
+            return
+        self.run_worker(self._check([index], index), name="gradient check", exit_on_error=False)
+
+    async def _check(self, indices: list[int], about: int, sample: bool = False) -> None:
+        session = self.session
+        matrix = session.trainer.model.params.spec_at(about).name
+        if sample:
+            self.view.samples += 1
+            seed = self.view.samples
+            report = await self.runner.call(lambda: session.check_sample(matrix, SAMPLE, seed))
+        else:
+            report = await self.runner.call(lambda: session.check_gradients(indices))
+
+        def closed(answer: str | None) -> None:
+            if answer == SAMPLE_REQUEST:
+                self.run_worker(
+                    self._check([], about, sample=True), name="gradient check", exit_on_error=False
+                )
+
+        self.push_screen(GradientCheckScreen(report, matrix), closed)

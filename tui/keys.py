@@ -77,6 +77,13 @@ BINDINGS: list[BindingType] = [
         "(the run does not change)",
     ),
     Binding(
+        "c",
+        "check_gradient",
+        "Check",
+        tooltip="gradient check of the selected watched parameter: the engine's gradient "
+        "beside the loss's slope (L(θ+ε) − L(θ−ε)) / 2ε (the run does not change)",
+    ),
+    Binding(
         "z",
         "toggle_enlarged",
         "Enlarge",
@@ -117,6 +124,7 @@ PALETTE_TITLES = {
     "cycle_attention": "Attention: heads / matrix / off",
     "select_head(1)": "Attention matrix: next head",
     "toggle_compare": "Before → after the update",
+    "check_gradient": "Gradient check of the watched parameter",
     "toggle_run": "Run / pause",
     "run_until": "Run until…",
     "goto": "Go to step…",

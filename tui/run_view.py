@@ -29,6 +29,7 @@ class RunView:
         """How the distribution's slot shows attention: "off" (the next-word bars),
         "heads" (every head at the selected position) or "matrix" (one head, whole)."""
         self.head = 0  # the head the matrix shows: layer * n_head + head
+        self.samples = 0  # gradient-check samples drawn: each k draws another
         self.values: dict[int, float] = {}  # current values, for watches not yet stepped
         self.evaluating = False  # the held-out loss asked for is being evaluated
 

@@ -20,6 +20,8 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
+
 from core.debugging.conditions import Condition, check_all
 from core.debugging.history import HistoryPolicy
 from core.debugging.runfile import save_run
@@ -27,6 +29,8 @@ from core.debugging.session_state import Mode, Press, SessionState
 from core.debugging.timeline import Timeline
 from core.errors import MicrogptError
 from core.files.outputs import Output
+from core.model.gpt import Model
+from core.training.gradient_check import GradientReport, check_gradients, sample_of
 from core.training.heldout import HeldOutReading
 from core.training.optimizer import AdamEntry
 from core.training.staged_step import StagedStep
@@ -81,6 +85,8 @@ class Session:
         self.effect: UpdateEffect | None = None
         """With `compare`: what the shown step's update did to its own sentence."""
         self._staged: StagedStep | None = None  # the step in progress, before its update
+        self._weights_before: tuple[int, np.ndarray] | None = None
+        """(step, the weights before it) for the last full step: what its gradient came from."""
         self._drop_staged = False  # a step back asked for during a step in progress
         self._lock = threading.RLock()
         self._mode = Mode.IDLE
@@ -326,12 +332,14 @@ class Session:
         if goal is not None:
             return self._fast_forward(goal, conditions)
         try:
+            before = self.trainer.model.params.data.copy()
             trace = self.timeline.step(watch)  # the long part: outside the lock
         except MicrogptError as error:  # NaN or infinity: nothing was updated
             with self._lock:
                 self._pause(f"paused: {error}")
             return None
         with self._lock:
+            self._weights_before = (trace.step, before)
             self._record(trace, check=not replaying)
             self._settle()
         self.refresh_effect()
@@ -340,6 +348,7 @@ class Session:
     def _begin(self, watch: list[int]) -> None:
         """Stage 1 of the next step (the lock held: it only picks and encodes a sentence)."""
         staged = self._staged = self.timeline.begin_step(watch)
+        self._weights_before = (staged.step, self.trainer.model.params.data.copy())
         self.progress = staged.progress()
         self.effect = None
         self._settle()
@@ -449,8 +458,10 @@ class Session:
             light = self.timeline.light_step(self.step_watch())
             with self._lock:
                 self._record_watches(light)
+        before = self.trainer.model.params.data.copy()
         trace = self.timeline.step(self.step_watch())
         with self._lock:
+            self._weights_before = (trace.step, before)
             self._record(trace, check=True)
             if self._mode is not Mode.IDLE:  # cannot happen: the twin's numbers are the same
                 self._pause(f"paused: {met}")
@@ -483,6 +494,38 @@ class Session:
         with self._lock:
             self.held_out_reading = reading
         return reading
+
+    def check_gradients(self, indices: Sequence[int]) -> GradientReport:
+        """A gradient check of `indices` where the gradient shown came from: the step
+        walked stage by stage (the weights as they are, before its update), else the
+        step shown, on a copy of the model with the weights it had before its update
+        (the engine's gradient is then the one in its trace), else (none shown, or one
+        shown again after going back) the next step, with the weights as they are. Call
+        it where `advance` runs; nothing of the run changes."""
+        model, step, sentence, tokens, which = self._check_target()
+        return GradientReport(step, sentence, which, check_gradients(model, tokens, indices))
+
+    def check_sample(self, matrix: str, k: int, seed: int = 0) -> GradientReport:
+        """`check_gradients` of k entries of `matrix`, drawn by a generator of their own;
+        of an embedding, from the rows the sentence uses (the others' gradient is 0)."""
+        model, step, sentence, tokens, which = self._check_target()
+        n = min(model.config.block_size, len(tokens) - 1)
+        rows = {"token_embedding": tokens[:n], "position_embedding": range(n)}.get(matrix)
+        indices = sample_of(model, matrix, k, seed, rows)
+        return GradientReport(step, sentence, which, check_gradients(model, tokens, indices))
+
+    def _check_target(self) -> tuple[Model, int, str, list[int], str]:
+        with self._lock:
+            staged, trace, before = self._staged, self.trace, self._weights_before
+        model = self.trainer.model
+        if staged is not None:
+            return model, staged.step, staged.sentence, staged.tokens, "walked"
+        if trace is not None and before is not None and before[0] == trace.step:
+            model = model.copy()
+            model.params.data[:] = before[1]
+            return model, trace.step, trace.sentence, list(trace.tokens), "shown"
+        _, sentence = self.trainer.sentence_at(self.steps_done)
+        return model, self.steps_done, sentence, self.trainer.tokenizer.encode(sentence), "next"
 
     @property
     def unsaved(self) -> bool:

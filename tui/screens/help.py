@@ -89,6 +89,17 @@ ABOUT = """
   (on the twin engine, changing nothing of the run): p(target) before → after, Δloss (▼
   better, ▲ worse) and the loss before → after.
 
+## Inside the engine
+- **c**: a gradient check of the selected watched parameter. The loss is measured with the
+  parameter moved ε = 1e-5 either way, and the slope (L(θ + ε) − L(θ − ε)) / 2ε is set
+  beside the engine's gradient: they agree when their relative error is below 1e-6. It is
+  checked where the gradient shown came from: the step walked with **.**, else the step
+  shown (on a copy of the model with the weights before its update: the engine's number is
+  the `grad` of its Adam entry), else the next step. A parameter where a ReLU switches
+  within ε is named a kink; a gradient too small for float64 to measure, so. **k** checks 8
+  entries of the same matrix (of an embedding, of the sentence's rows). The run does not
+  change.
+
 ## Going back, and running until
 - **b** restores the exact state before the last step; **g** goes to any step, forward or
   back. Stepping forward again gives the very same traces (training is deterministic: the

@@ -29,6 +29,7 @@ DEFAULT_PRIORITY: dict[str, int] = {
     "stage": 1,
     "cycle_attention": 3,
     "toggle_compare": 3,
+    "check_gradient": 3,
     "run_until": 2,
     "select_position": 2,  # the predictions table says "← → moves" too
     "add_watch": 3,
