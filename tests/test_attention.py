@@ -79,14 +79,6 @@ def test_a_heads_matrix_has_its_weights_at_position_t_as_row_t():
     assert [len(row) for row in matrix] == [1, 2, 3, 4]  # causal: row t sees 0..t
 
 
-def test_upto_keeps_the_first_positions_and_clamps():
-    lists = hand_built(n_layer=1, n_head=2, positions=5)
-    attention = AttentionWeights.record(1, 2, lists)
-    assert attention.upto(3) == AttentionWeights.record(1, 2, lists[:3])
-    assert attention.upto(0).positions == 0
-    assert attention.upto(9) == attention
-
-
 def test_the_record_refuses_a_list_of_the_wrong_shape():
     lists = hand_built(n_layer=1, n_head=2, positions=3)
     with pytest.raises(ValueError, match="position 0"):

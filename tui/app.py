@@ -106,29 +106,6 @@ class DebuggerApp(SessionReadings, ExitOnSignals, InsideStep, Actions, App[None]
             self.notify(warning, title="corpus", severity="warning", timeout=15, markup=False)
         self.render_all()
 
-    async def action_quit(self) -> None:
-        """Quit, unless that would lose steps: then ask first (q again, or y, confirms)."""
-        if self.session.unsaved and not self._quit_asked:
-            self._quit_asked = True
-            self.notify(
-                f"the run is at step {self.steps_done:,}, saved at step {self.session.saved_at:,}"
-                ": q again (or y) quits without saving; s saves",
-                title="unsaved steps",
-                severity="warning",
-                timeout=10,
-            )
-            return
-        self.quit_with(0)
-
-    async def action_confirm_quit(self) -> None:
-        if self._quit_asked:
-            self.quit_with(0)
-
-    def quit_with(self, return_code: int) -> None:
-        self.session.stop()
-        self.runner.shutdown()
-        self.exit(return_code=return_code)
-
     # --- keys: each a request to the session ---
 
     def action_step(self) -> None:
@@ -139,9 +116,6 @@ class DebuggerApp(SessionReadings, ExitOnSignals, InsideStep, Actions, App[None]
 
     def action_stop(self) -> None:
         self._drive(self.session.stop)
-
-    def action_stage(self) -> None:
-        self._drive(self.session.request_stage)
 
     def action_step_back(self) -> None:
         self._drive(self.session.step_back)

@@ -24,6 +24,10 @@ class InsideStep(App[None]):
     view: RunView
     render_all: Callable[[], None]
     main: Any  # the MainScreen
+    _drive: Callable[..., None]
+
+    def action_stage(self) -> None:
+        self._drive(self.session.request_stage)
 
     def action_cycle_attention(self) -> None:
         main = self.main
@@ -36,8 +40,7 @@ class InsideStep(App[None]):
 
     def action_select_head(self, delta: int) -> None:
         self.view.select_head(delta)
-        if self.view.attention != "matrix":
-            self.view.attention = "matrix"
+        self.view.attention = "matrix"
         self.render_all()
 
     def action_toggle_compare(self) -> None:
@@ -65,22 +68,25 @@ class InsideStep(App[None]):
         if index is None:
             self.notify("watch a parameter first (w): c checks the selected one", markup=False)
             return
-        self.run_worker(self._check([index], index), name="gradient check", exit_on_error=False)
+        self._start_check(index)
 
-    async def _check(self, indices: list[int], about: int, sample: bool = False) -> None:
+    def _start_check(self, index: int, sample: bool = False) -> None:
+        self.run_worker(self._check(index, sample), name="gradient check", exit_on_error=False)
+
+    async def _check(self, index: int, sample: bool = False) -> None:
+        """Check `index`, or (`sample`) another sample of its matrix; k on the report asks
+        for one more sample."""
         session = self.session
-        matrix = session.trainer.model.params.spec_at(about).name
+        matrix = session.trainer.model.params.spec_at(index).name
         if sample:
             self.view.samples += 1
             seed = self.view.samples
             report = await self.runner.call(lambda: session.check_sample(matrix, SAMPLE, seed))
         else:
-            report = await self.runner.call(lambda: session.check_gradients(indices))
+            report = await self.runner.call(lambda: session.check_gradients([index]))
 
         def closed(answer: str | None) -> None:
             if answer == SAMPLE_REQUEST:
-                self.run_worker(
-                    self._check([], about, sample=True), name="gradient check", exit_on_error=False
-                )
+                self._start_check(index, sample=True)
 
         self.push_screen(GradientCheckScreen(report, matrix), closed)

@@ -1,22 +1,51 @@
-"""SIGTERM and SIGHUP end the debugger the way `q` does, so that the terminal is given
-back as it was (their default action kills the process with the terminal still raw)."""
+"""How the debugger ends: `q`, which asks first when steps would be lost, and SIGTERM and
+SIGHUP, which end it the way `q` does, so that the terminal is given back as it was (their
+default action kills the process with the terminal still raw)."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
 
 from textual.app import App
+
+from core.debugging.session import Session
+from tui.training import TrainingRunner
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 class ExitOnSignals(App[None]):
-    """Mixed into the app, which provides `quit_with`."""
+    """Mixed into the app, which provides these attributes."""
 
-    quit_with: Callable[[int], None]
+    session: Session
+    runner: TrainingRunner
+    _quit_asked: bool  # q was pressed with unsaved steps (a training key forgets it)
     _signal_loop: asyncio.AbstractEventLoop | None = None
+
+    async def action_quit(self) -> None:
+        """Quit, unless that would lose steps: then ask first (q again, or y, confirms)."""
+        session = self.session
+        if session.unsaved and not self._quit_asked:
+            self._quit_asked = True
+            self.notify(
+                f"the run is at step {session.steps_done:,}, saved at step {session.saved_at:,}"
+                ": q again (or y) quits without saving; s saves",
+                title="unsaved steps",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        self.quit_with(0)
+
+    async def action_confirm_quit(self) -> None:
+        if self._quit_asked:
+            self.quit_with(0)
+
+    def quit_with(self, return_code: int) -> None:
+        self.session.stop()
+        self.runner.shutdown()
+        self.exit(return_code=return_code)
 
     def on_load(self) -> None:
         # On load, before the driver puts the terminal in raw mode (and removed on unmount,

@@ -20,8 +20,6 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
-import numpy as np
-
 from core.debugging.conditions import Condition, check_all
 from core.debugging.history import HistoryPolicy
 from core.debugging.runfile import save_run
@@ -85,8 +83,6 @@ class Session:
         self.effect: UpdateEffect | None = None
         """With `compare`: what the shown step's update did to its own sentence."""
         self._staged: StagedStep | None = None  # the step in progress, before its update
-        self._weights_before: tuple[int, np.ndarray] | None = None
-        """(step, the weights before it) for the last full step: what its gradient came from."""
         self._drop_staged = False  # a step back asked for during a step in progress
         self._lock = threading.RLock()
         self._mode = Mode.IDLE
@@ -332,14 +328,12 @@ class Session:
         if goal is not None:
             return self._fast_forward(goal, conditions)
         try:
-            before = self.trainer.model.params.data.copy()
             trace = self.timeline.step(watch)  # the long part: outside the lock
         except MicrogptError as error:  # NaN or infinity: nothing was updated
             with self._lock:
                 self._pause(f"paused: {error}")
             return None
         with self._lock:
-            self._weights_before = (trace.step, before)
             self._record(trace, check=not replaying)
             self._settle()
         self.refresh_effect()
@@ -348,7 +342,6 @@ class Session:
     def _begin(self, watch: list[int]) -> None:
         """Stage 1 of the next step (the lock held: it only picks and encodes a sentence)."""
         staged = self._staged = self.timeline.begin_step(watch)
-        self._weights_before = (staged.step, self.trainer.model.params.data.copy())
         self.progress = staged.progress()
         self.effect = None
         self._settle()
@@ -458,10 +451,8 @@ class Session:
             light = self.timeline.light_step(self.step_watch())
             with self._lock:
                 self._record_watches(light)
-        before = self.trainer.model.params.data.copy()
         trace = self.timeline.step(self.step_watch())
         with self._lock:
-            self._weights_before = (trace.step, before)
             self._record(trace, check=True)
             if self._mode is not Mode.IDLE:  # cannot happen: the twin's numbers are the same
                 self._pause(f"paused: {met}")
@@ -502,21 +493,23 @@ class Session:
         (the engine's gradient is then the one in its trace), else (none shown, or one
         shown again after going back) the next step, with the weights as they are. Call
         it where `advance` runs; nothing of the run changes."""
-        model, step, sentence, tokens, which = self._check_target()
+        model, step, sentence, tokens, which = self._gradient_target()
         return GradientReport(step, sentence, which, check_gradients(model, tokens, indices))
 
     def check_sample(self, matrix: str, k: int, seed: int = 0) -> GradientReport:
         """`check_gradients` of k entries of `matrix`, drawn by a generator of their own;
         of an embedding, from the rows the sentence uses (the others' gradient is 0)."""
-        model, step, sentence, tokens, which = self._check_target()
+        model, step, sentence, tokens, which = self._gradient_target()
         n = min(model.config.block_size, len(tokens) - 1)
         rows = {"token_embedding": tokens[:n], "position_embedding": range(n)}.get(matrix)
         indices = sample_of(model, matrix, k, seed, rows)
         return GradientReport(step, sentence, which, check_gradients(model, tokens, indices))
 
-    def _check_target(self) -> tuple[Model, int, str, list[int], str]:
+    def _gradient_target(self) -> tuple[Model, int, str, list[int], str]:
+        """The model, step, sentence, tokens and which step (see `check_gradients`) whose
+        gradient the host shows."""
         with self._lock:
-            staged, trace, before = self._staged, self.trace, self._weights_before
+            staged, trace, before = self._staged, self.trace, self.timeline.weights_before
         model = self.trainer.model
         if staged is not None:
             return model, staged.step, staged.sentence, staged.tokens, "walked"

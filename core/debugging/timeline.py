@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from core.debugging.history import History, HistoryPolicy, Rewind
 from core.training.staged_step import StagedStep
 from core.training.trace import LightTrace, StepTrace
@@ -44,6 +46,9 @@ class Timeline:
         self.history = History(policy or HistoryPolicy())
         self.history.floor = trainer.step_index  # a resumed run cannot go before its start
         self.history.add_snapshot(trainer.snapshot())
+        self.weights_before: tuple[int, np.ndarray] | None = None
+        """(step, the weights before it) of the last full step begun: what its gradient
+        was computed from (a gradient check uses them)."""
 
     @property
     def steps_done(self) -> int:
@@ -51,6 +56,7 @@ class Timeline:
 
     def step(self, watch: Sequence[int] = ()) -> StepTrace:
         self._keep_snapshot()
+        self._keep_weights()
         trace = self.trainer.step(watch)
         self.history.add_trace(trace)
         self._record(trace)
@@ -60,6 +66,7 @@ class Timeline:
         """The next step, to take a stage at a time (`StagedStep.advance`), then `finish`
         it here. Until its update nothing changed: dropping it (`abandon`) is going back."""
         self._keep_snapshot()
+        self._keep_weights()
         return self.trainer.begin_step(watch)
 
     def finish(self, staged: StagedStep) -> StepTrace:
@@ -81,6 +88,11 @@ class Timeline:
         """The state before the next step, when the history keeps this one."""
         if self.history.wants_snapshot(self.trainer.step_index):
             self.history.add_snapshot(self.trainer.snapshot())
+
+    def _keep_weights(self) -> None:
+        """The weights before a full step (0.5 MB for the tutorial's model)."""
+        trainer = self.trainer
+        self.weights_before = (trainer.step_index, trainer.model.params.data.copy())
 
     def _record(self, trace: StepTrace | LightTrace) -> None:
         """A step's loss, and the losses measured once it was done (if they were)."""

@@ -23,8 +23,6 @@ class SentenceLoss:
     """Each position's distribution over the next token."""
     losses: list[Value]
     """Each position's −log p(target)."""
-    attention: list[list[tuple[float, ...]]]
-    """At each position, each head's attention weights (layer by layer, head by head)."""
 
 
 class SentenceForward:
@@ -42,6 +40,8 @@ class SentenceForward:
         self.probs: list[Softmax] = []
         self.losses: list[Value] = []
         self.attention: list[list[tuple[float, ...]]] = []
+        """At each position fed, each head's attention weights (layer by layer, head by
+        head)."""
 
     @property
     def fed(self) -> int:
@@ -61,9 +61,7 @@ class SentenceForward:
     def loss(self) -> SentenceLoss:
         """The mean of the n position losses (every position fed)."""
         total = vsum(self.losses)
-        return SentenceLoss(
-            scale_down(total, self.n), total, self.probs, self.losses, self.attention
-        )
+        return SentenceLoss(scale_down(total, self.n), total, self.probs, self.losses)
 
 
 def sentence_loss(model: Model, tokens: list[int]) -> SentenceLoss:

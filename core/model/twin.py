@@ -72,7 +72,7 @@ class Twin:
 
     def loss(self, tokens: list[int]) -> float:
         """The sentence's loss, without a gradient."""
-        return self._run(tokens, False).loss
+        return self.forward(tokens).loss
 
     def forward(self, tokens: list[int]) -> TwinPass:
         """The forward pass alone: the loss, and p(target) and −log p(target) at each

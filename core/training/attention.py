@@ -52,10 +52,3 @@ class AttentionWeights:
         """One head over the sentence: row t is its weights at position t (the causal
         matrix; the positions after t are not there)."""
         return tuple(self.at(t, layer, head) for t in range(self.positions))
-
-    def upto(self, positions: int) -> AttentionWeights:
-        """The first `positions` positions: what a forward pass fed that far had."""
-        positions = max(0, min(positions, self.positions))
-        heads = self.n_layer * self.n_head
-        size = heads * positions * (positions + 1) // 2
-        return AttentionWeights(self.n_layer, self.n_head, positions, self.data[: 8 * size])

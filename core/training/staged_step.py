@@ -233,8 +233,7 @@ class StagedStep:
             counted[[r.row for r in token_rows]] += 1
             states = row_states(counted, (), token_rows, trainer.corpus_rows)
             hit_counts = tuple(counted.tolist())
-        result = self.result if self.trace is None else None
-        trace = self.trace
+        result, trace = self.result, self.trace
         return StepProgress(
             stage=self.stage,
             step=self.step,
@@ -251,8 +250,8 @@ class StagedStep:
             bias_corrections=config.bias_corrections(self.step),
             positions=tuple(self.positions),
             attention=trace.attention if trace is not None else self._attention(),
-            loss_sum=trace.loss_sum if trace else result.total.data if result else None,
-            loss=trace.loss if trace else result.loss.data if result else None,
+            loss_sum=result.total.data if result is not None else None,
+            loss=result.loss.data if result is not None else None,
             parameter_count=trainer.model.params.count,
             gradient_count=self.gradient_count,
             token_rows=token_rows,

@@ -236,12 +236,22 @@ def test_no_step_says_so():
     assert render_attention(None, (), 0).plain == "no step yet"
 
 
+def fed_so_far(attention: AttentionWeights, positions: int) -> AttentionWeights:
+    """The attention a forward pass fed `positions` positions far had (as a step walked
+    stage by stage shows it)."""
+    per_position = [
+        [attention.at(t, li, h) for li in range(attention.n_layer) for h in range(attention.n_head)]
+        for t in range(positions)
+    ]
+    return AttentionWeights.record(attention.n_layer, attention.n_head, per_position)
+
+
 @pytest.mark.parametrize("matrix", [False, True])
 def test_a_position_not_fed_yet_says_so(tiny_traces, matrix):
     trace = tiny_traces[0]
-    text = render_attention(trace.attention.upto(2), trace.words, 3, matrix=matrix)
+    text = render_attention(fed_so_far(trace.attention, 2), trace.words, 3, matrix=matrix)
     assert text.plain == "position 3 is not fed yet (positions 0–1 are)"
-    text = render_attention(trace.attention.upto(0), trace.words, 0, matrix=matrix)
+    text = render_attention(fed_so_far(trace.attention, 0), trace.words, 0, matrix=matrix)
     assert text.plain.startswith("position 0 is not fed yet")
 
 
