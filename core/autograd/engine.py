@@ -107,11 +107,13 @@ class Value:
         """The children a topological sort walks (fused subclasses may share theirs)."""
         return self._children
 
-    def backward(self) -> BackwardPass:
-        """Fill in `grad` on every value this one depends on. Never recurses."""
+    def backward(self, log: list[Any] | None = None) -> BackwardPass:
+        """Fill in `grad` on every value this one depends on. Never recurses. Given a
+        `log`, every addition into a parameter's gradient is recorded in it, in order
+        (`BackwardPass.log`)."""
         graph = topological_order(self)
         self.grad = 1.0
-        run = BackwardPass(len(graph))
+        run = BackwardPass(len(graph), log)
         for v in reversed(graph):
             if type(v) is Value:
                 g = v.grad
@@ -127,10 +129,14 @@ class BackwardPass:
     """Book-keeping for one backward(): fused linear rows hand over their weight-gradient
     contributions, which are applied in batches, each weight's in the order produced."""
 
-    def __init__(self, nodes: int) -> None:
+    def __init__(self, nodes: int, log: list[Any] | None = None) -> None:
         self.nodes = nodes  # how many graph nodes the pass walked
         self.last_call: Any = None  # the linear call whose row was processed last
         self.open_calls: dict[Any, Any] = {}  # matrix -> the call collecting its gradients
+        self.log = log
+        """None, or where the parameters' gradient terms are recorded as they are added:
+        (linear call, its rows) for a batch of weight terms, an embedding node for its
+        two. Off in training; the graph's explorer turns it on, on a copy of the model."""
 
     def switch_to(self, call: Any) -> None:
         """A row of `call` arrives after a row of another call. If another call on the
@@ -138,13 +144,13 @@ class BackwardPass:
         receives its contributions in the order they were produced."""
         waiting = self.open_calls.get(call.matrix)
         if waiting is not None and waiting is not call:
-            waiting.apply_weight_grads()
+            waiting.apply_weight_grads(self.log)
         self.open_calls[call.matrix] = call
         self.last_call = call
 
     def finish(self) -> None:
         for call in self.open_calls.values():
-            call.apply_weight_grads()
+            call.apply_weight_grads(self.log)
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -146,32 +147,39 @@ class LinearInput:
 class LinearCall:
     """One application of a weight matrix to an input vector."""
 
-    __slots__ = ("arrived", "inputs", "matrix", "xdata")
+    __slots__ = ("arrived", "inputs", "matrix", "position", "xdata")
 
-    def __init__(self, matrix: Matrix, inputs: LinearInput, xdata: np.ndarray) -> None:
+    def __init__(
+        self, matrix: Matrix, inputs: LinearInput, xdata: np.ndarray, position: int
+    ) -> None:
         self.matrix = matrix
         self.inputs = inputs
         self.xdata = xdata  # the input values at forward time
+        self.position = position  # the sentence position whose forward pass made the call
         self.arrived: list[LinearRow] = []  # rows whose weight gradients are not applied yet
 
-    def apply_weight_grads(self) -> None:
+    def apply_weight_grads(self, log: list[Any] | None = None) -> None:
         """w[r][i].grad += x[i] * row_r.grad for the rows that arrived. Each row arrives
-        once per call, so one fancy-indexed add is elementwise exact."""
+        once per call, so one fancy-indexed add is elementwise exact. Given a `log`, the
+        call and its rows are appended to it: the weights' gradient terms, in order."""
         rows = self.arrived
         if not rows:
             return
         self.arrived = []
+        if log is not None:
+            log.append((self, rows))
         index = np.fromiter([r._row for r in rows], dtype=np.intp, count=len(rows))
         grads = np.fromiter([r.grad for r in rows], dtype=float, count=len(rows))
         self.matrix.grad_rows[index] += np.multiply.outer(grads, self.xdata)
 
 
-def linear(x: Sequence[Value], matrix: Matrix) -> list[Value]:
-    """y = W x: one output per weight row (the reference's `linear`)."""
+def linear(x: Sequence[Value], matrix: Matrix, position: int = -1) -> list[Value]:
+    """y = W x: one output per weight row (the reference's `linear`). `position` only
+    labels the call (which position of the sentence made it), for the graph's explorer."""
     xdata = np.array([v.data for v in x])
     # Σ_i w[i] * x[i] from left to right, for every row at once.
     products = matrix.data_rows * xdata
     totals = np.add.accumulate(products, axis=1)[:, -1] + 0.0  # + 0.0: the sum starts at +0
-    call = LinearCall(matrix, LinearInput.of(x, matrix.flat_data), xdata)
+    call = LinearCall(matrix, LinearInput.of(x, matrix.flat_data), xdata, position)
     first, cols = matrix.offset, matrix.cols
     return [LinearRow(t, call, r, first + r * cols) for r, t in enumerate(totals.tolist())]

@@ -18,6 +18,7 @@ from core.reference import jsmath
 __all__ = ["Softmax", "embed", "linear", "rmsnorm", "scale_down", "softmax"]
 
 RMSNORM_EPS = 1e-5
+SHIFTED_EXP = "exp-max"  # the op of softmax's exp(l - max) nodes
 _VECTOR_EXP_FROM = 8  # below this many logits, scalar exp is cheaper than numpy's overhead
 
 
@@ -25,7 +26,9 @@ def scale_down(v: Value, divisor: float) -> Value:
     """v.div(divisor) for a plain-number divisor: the reference makes Value(divisor), its
     pow(-1) and a mul; only v's side of that carries a gradient, so one node suffices."""
     inverse = jsmath.pow(divisor, -1.0)
-    return Value(v.data * inverse, (v,), (inverse,), f"/{divisor:g}")
+    # The op keeps the divisor's every digit: the graph's explorer rebuilds the reference's
+    # nodes from it.
+    return Value(v.data * inverse, (v,), (inverse,), f"/{divisor!r}")
 
 
 def rmsnorm(x: Sequence[Value]) -> list[Value]:
@@ -44,7 +47,8 @@ def softmax(logits: Sequence[Value]) -> Softmax:
         exps = jsmath.exp_array(np.array(data) + (-max_val)).tolist()
     else:
         exps = [jsmath.exp(d + (-max_val)) for d in data]
-    exp_nodes = [Value(e, (v,), (e,), "exp") for v, e in zip(logits, exps)]
+    # "exp-max": exp(l - max), one node for five of the reference's.
+    exp_nodes = [Value(e, (v,), (e,), SHIFTED_EXP) for v, e in zip(logits, exps)]
     return Softmax(exp_nodes, vsum(exp_nodes))
 
 
@@ -151,6 +155,8 @@ class EmbeddingSum(Value):
         g = self.grad
         self._grads[self._token_index] += g
         self._grads[self._position_index] += g
+        if run.log is not None:
+            run.log.append(self)
 
 
 def _js_max(data: list[float]) -> float:

@@ -196,9 +196,9 @@ def gpt(
         layer = model.layer(li)
         before_attention = hidden
         hidden = rmsnorm(hidden)
-        query = linear(hidden, layer.query)
-        key = linear(hidden, layer.key)
-        value = linear(hidden, layer.value)
+        query = linear(hidden, layer.query, pos)
+        key = linear(hidden, layer.key, pos)
+        value = linear(hidden, layer.value, pos)
         cache.keys[li].append(key)
         cache.values[li].append(value)
 
@@ -218,15 +218,15 @@ def gpt(
             if attention is not None:
                 attention.append(tuple(w.data for w in weights))
 
-        hidden = linear(attention_output, layer.attention_output)
+        hidden = linear(attention_output, layer.attention_output, pos)
         hidden = [a.add(b) for a, b in zip(hidden, before_attention)]  # residual
 
         before_mlp = hidden
         hidden = rmsnorm(hidden)
-        hidden = linear(hidden, layer.mlp_hidden)  # 4x wider
+        hidden = linear(hidden, layer.mlp_hidden, pos)  # 4x wider
         hidden = [h.relu() for h in hidden]
-        hidden = linear(hidden, layer.mlp_output)  # and back
+        hidden = linear(hidden, layer.mlp_output, pos)  # and back
         hidden = [a.add(b) for a, b in zip(hidden, before_mlp)]  # residual
 
     # 3) Output: one score (logit) per word of the vocabulary.
-    return linear(hidden, model.matrix("output"))
+    return linear(hidden, model.matrix("output"), pos)
