@@ -34,6 +34,7 @@ from core.training.optimizer import AdamEntry
 from core.training.staged_step import StagedStep
 from core.training.stages import StepProgress
 from core.training.stats import MEAN_WINDOW
+from core.training.step_graph import StepGraph
 from core.training.trace import StepFacts, StepTrace
 from core.training.trainer import Trainer
 from core.training.update_effect import UpdateEffect, measure_effect
@@ -504,6 +505,12 @@ class Session:
         rows = {"token_embedding": tokens[:n], "position_embedding": range(n)}.get(matrix)
         indices = sample_of(model, matrix, k, seed, rows)
         return GradientReport(step, sentence, which, check_gradients(model, tokens, indices))
+
+    def step_graph(self) -> StepGraph:
+        """The computation graph of the step whose gradient is shown, rebuilt on a copy of
+        the model (as `check_gradients` chooses the step). Call it where `advance` runs;
+        nothing of the run changes."""
+        return StepGraph(*self._gradient_target())
 
     def _gradient_target(self) -> tuple[Model, int, str, list[int], str]:
         """The model, step, sentence, tokens and which step (see `check_gradients`) whose
