@@ -1,6 +1,7 @@
 """The debugger's keys for looking inside a step: the attention (every head, or one head's
 whole matrix) in the distribution's slot, before → after the update, which asks the
-session to run the shown step's sentence again, and the gradient check."""
+session to run the shown step's sentence again; the gradient check, where a gradient came
+from, and the step's computation graph."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from textual.app import App
 from core.debugging.session import Session
 from tui.run_view import RunView
 from tui.screens.gradient_check import SAMPLE, SAMPLE_REQUEST, GradientCheckScreen
+from tui.screens.gradient_origin import GRAPH_REQUEST, GradientOriginScreen
+from tui.screens.graph_explorer import GraphExplorerScreen
 from tui.training import TrainingRunner
 from tui.widgets.adam_inspector import AdamInspector
 
@@ -58,17 +61,51 @@ class InsideStep(App[None]):
         await self.runner.call(self.session.refresh_effect)
         self.render_all()
 
-    def action_check_gradient(self) -> None:
-        """Check the selected watched parameter's gradient against the loss's slope, on the
-        training thread (it moves the weight for a moment), then show the report."""
+    def _selected_watch(self, key: str) -> int | None:
+        """The watched parameter selected in the Adam panel (the first if none is); None,
+        said, when nothing is watched."""
         index = self.main.query_one(AdamInspector).selected_index
         watched = self.view.watch_indices()
         if index is None and watched:
             index = watched[0]
         if index is None:
-            self.notify("watch a parameter first (w): c checks the selected one", markup=False)
-            return
-        self._start_check(index)
+            self.notify(f"watch a parameter first (w): {key} uses the selected one", markup=False)
+        return index
+
+    def action_check_gradient(self) -> None:
+        """Check the selected watched parameter's gradient against the loss's slope, on the
+        training thread (it moves the weight for a moment), then show the report."""
+        index = self._selected_watch("c")
+        if index is not None:
+            self._start_check(index)
+
+    def action_gradient_origin(self) -> None:
+        """Where the selected watched parameter's gradient came from (its step's graph is
+        rebuilt on the training thread)."""
+        index = self._selected_watch("f")
+        if index is not None:
+            self.run_worker(self._origin(index), name="gradient origin", exit_on_error=False)
+
+    async def _origin(self, index: int) -> None:
+        session = self.session
+        origin = await self.runner.call(lambda: session.gradient_origin(index))
+
+        def closed(answer: str | None) -> None:
+            if answer == GRAPH_REQUEST:
+                self._start_graph(index)
+
+        self.push_screen(GradientOriginScreen(origin), closed)
+
+    def action_graph(self) -> None:
+        """The shown step's computation graph (rebuilt on the training thread)."""
+        self._start_graph(None)
+
+    def _start_graph(self, index: int | None) -> None:
+        self.run_worker(self._graph(index), name="step graph", exit_on_error=False)
+
+    async def _graph(self, index: int | None) -> None:
+        graph = await self.runner.call(self.session.step_graph)
+        self.push_screen(GraphExplorerScreen(graph, find=index))
 
     def _start_check(self, index: int, sample: bool = False) -> None:
         self.run_worker(self._check(index, sample), name="gradient check", exit_on_error=False)

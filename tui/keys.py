@@ -84,6 +84,20 @@ BINDINGS: list[BindingType] = [
         "beside the loss's slope (L(θ+ε) − L(θ−ε)) / 2ε (the run does not change)",
     ),
     Binding(
+        "f",
+        "gradient_origin",
+        "From",
+        tooltip="where the selected watched parameter's gradient came from: a term per "
+        "position, the main paths from the loss (the run does not change)",
+    ),
+    Binding(
+        "v",
+        "graph",
+        "Graph",
+        tooltip="the step's computation graph from the loss down: every node's data, grad "
+        "and local gradients; fused nodes open into primitives (the run does not change)",
+    ),
+    Binding(
         "z",
         "toggle_enlarged",
         "Enlarge",
@@ -125,6 +139,8 @@ PALETTE_TITLES = {
     "select_head(1)": "Attention matrix: next head",
     "toggle_compare": "Before → after the update",
     "check_gradient": "Gradient check of the watched parameter",
+    "gradient_origin": "Where the watched parameter's gradient came from",
+    "graph": "The step's computation graph",
     "toggle_run": "Run / pause",
     "run_until": "Run until…",
     "goto": "Go to step…",

@@ -34,7 +34,7 @@ from core.training.optimizer import AdamEntry
 from core.training.staged_step import StagedStep
 from core.training.stages import StepProgress
 from core.training.stats import MEAN_WINDOW
-from core.training.step_graph import StepGraph
+from core.training.step_graph import GradientOrigin, StepGraph, gradient_origin
 from core.training.trace import StepFacts, StepTrace
 from core.training.trainer import Trainer
 from core.training.update_effect import UpdateEffect, measure_effect
@@ -511,6 +511,10 @@ class Session:
         the model (as `check_gradients` chooses the step). Call it where `advance` runs;
         nothing of the run changes."""
         return StepGraph(*self._gradient_target())
+
+    def gradient_origin(self, index: int) -> GradientOrigin:
+        """Where parameter `index`'s gradient came from, on the step `step_graph` picks."""
+        return gradient_origin(self.step_graph(), index)
 
     def _gradient_target(self) -> tuple[Model, int, str, list[int], str]:
         """The model, step, sentence, tokens and which step (see `check_gradients`) whose

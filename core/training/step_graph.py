@@ -11,6 +11,7 @@ sentence). The floats are the step's own: same weights, same sentence, same engi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -19,6 +20,7 @@ import numpy as np
 from core.autograd.engine import Sum, Value, topological_order
 from core.autograd.graph_view import GraphNode, LinearRowNode, ParameterNode, node_of
 from core.autograd.linear import LinearCall, LinearRow
+from core.autograd.params import BOS_LABEL
 from core.autograd.primitives import SHIFTED_EXP, EmbeddingSum, Probability
 from core.model.gpt import Model
 from core.model.loss import SentenceForward
@@ -142,7 +144,7 @@ class StepGraph:
         label = self.model.words
         for t, (loss, probs) in enumerate(zip(result.losses, result.probs)):
             target = self.tokens[t + 1]
-            word = label[target] if label is not None and target < len(label) else str(target)
+            word = _token_label(label, target)
             self.labels[id(loss)] = f"position {t}'s loss: −log p({word})"
             self.labels[id(probs[target])] = f"p({word}) at position {t}"
         self._walk()
@@ -408,11 +410,17 @@ class StepGraph:
         shares = []
         for position in sorted(per_position):
             g = per_position[position]
-            token = self.tokens[position]
-            label = words[token] if words is not None and token < len(words) else "BOS"
+            label = _token_label(words, self.tokens[position])
             share = float(g @ total) / norm2 if norm2 else 0.0
             shares.append(PositionShare(position, label, float(np.sqrt(g @ g)), share))
         return shares
+
+
+def _token_label(words: Sequence[str] | None, token: int) -> str:
+    """A token's word: BOS after the words, the id when the model has no vocabulary."""
+    if words is None:
+        return str(token)
+    return words[token] if token < len(words) else BOS_LABEL
 
 
 def _kind(node: Value) -> tuple[str, int]:
@@ -446,3 +454,35 @@ def _head(view: LinearRowNode, k: int | None, head_dim: int) -> str:
             return ""
         return f", from head {k // head_dim}"
     return f", head {view.row // head_dim}"
+
+
+@dataclass(frozen=True)
+class GradientOrigin:
+    """Where one parameter's gradient came from, on one step."""
+
+    step: int
+    sentence: str
+    which: str
+    """As the gradient check's: "walked", "shown" or "next"."""
+    terms: GradientTerms
+    paths: tuple[GradientPath, ...]
+    row: tuple[PositionShare, ...] | None
+    """For an embedding entry: its row's positions and their part of the row's gradient."""
+
+
+def gradient_origin(graph: StepGraph, index: int) -> GradientOrigin:
+    """Parameter `index`'s gradient on `graph`'s step: its terms, main paths and, for an
+    embedding, its row's positions."""
+    params = graph.model.params
+    spec = params.spec_at(index)
+    row = None
+    if spec.name in EMBEDDINGS:
+        row = tuple(graph.embedding_row(spec.name, (index - spec.offset) // spec.cols))
+    return GradientOrigin(
+        graph.step,
+        graph.sentence,
+        graph.which,
+        graph.gradient_terms(index),
+        tuple(graph.main_paths(index)),
+        row,
+    )

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
+
+S = TypeVar("S")
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
@@ -18,6 +21,16 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the app")
         await pilot.pause(0.02)
+
+
+async def open_screen(pilot: Pilot, app: App[object], key: str, kind: type[S]) -> S:
+    """Press `key` and wait for a screen of `kind` (made off the event loop) to show."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, kind))
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, kind)
+    return screen
 
 
 def text_of(widget: Widget) -> str:

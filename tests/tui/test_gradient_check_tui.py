@@ -4,7 +4,8 @@ it reads whole at 80×24; its keys are in the help and the palette."""
 
 from __future__ import annotations
 
-from drive import cut_numbers, screen_text, text_of, wait_for
+import pytest
+from drive import cut_numbers, open_screen, screen_text, text_of, wait_for
 from textual.pilot import Pilot
 
 from core.training.corpus import Corpus
@@ -12,7 +13,10 @@ from core.training.trainer import Trainer
 from tui import keys
 from tui.app import DebuggerApp
 from tui.screens.gradient_check import GradientCheckScreen
+from tui.screens.gradient_origin import GradientOriginScreen
 from tui.screens.help import HelpScreen
+
+REPORTS = [("c", GradientCheckScreen), ("f", GradientOriginScreen)]  # keys with a report
 
 
 async def settle(pilot: Pilot, app: DebuggerApp) -> None:
@@ -21,11 +25,7 @@ async def settle(pilot: Pilot, app: DebuggerApp) -> None:
 
 
 async def open_check(pilot: Pilot, app: DebuggerApp, key: str = "c") -> GradientCheckScreen:
-    await pilot.press(key)
-    await wait_for(pilot, lambda: isinstance(app.screen, GradientCheckScreen))
-    await pilot.pause()
-    assert isinstance(app.screen, GradientCheckScreen)
-    return app.screen
+    return await open_screen(pilot, app, key, GradientCheckScreen)
 
 
 async def test_c_shows_the_engines_gradient_beside_the_slope(tiny_corpus: Corpus):
@@ -51,22 +51,29 @@ async def test_c_shows_the_engines_gradient_beside_the_slope(tiny_corpus: Corpus
         assert (app.session.trainer.model.params.data == weights).all()
 
 
-async def test_the_check_reads_whole_at_80_by_24(tiny_corpus: Corpus):
+@pytest.mark.parametrize(("key", "screen"), REPORTS)
+async def test_the_report_reads_whole_at_80_by_24(tiny_corpus: Corpus, key: str, screen: type):
     app = DebuggerApp(Trainer(tiny_corpus, seed=1), deterministic=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await settle(pilot, app)
-        await open_check(pilot, app)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: isinstance(app.screen, screen))
+        await pilot.pause()
         assert cut_numbers(screen_text(app)) == []
 
 
-async def test_c_with_nothing_watched_says_what_to_do(tiny_corpus: Corpus):
+@pytest.mark.parametrize(("key", "screen"), REPORTS)
+async def test_the_key_with_nothing_watched_says_what_to_do(
+    tiny_corpus: Corpus, key: str, screen: type
+):
     app = DebuggerApp(Trainer(tiny_corpus, seed=1), deterministic=True, watch=[], follow=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("c")
+        await pilot.press(key)
         await pilot.pause()
-        assert not isinstance(app.screen, GradientCheckScreen)
-        assert any("watch a parameter first" in n.message for n in app._notifications)
+        assert not isinstance(app.screen, screen)
+        message = f"watch a parameter first (w): {key} uses the selected one"
+        assert any(message in n.message for n in app._notifications)
 
 
 async def test_the_check_key_is_in_the_help_and_the_palette(tiny_corpus: Corpus):

@@ -99,6 +99,17 @@ ABOUT = """
   within ε is named a kink; a gradient too small for float64 to measure, so. **k** checks 8
   entries of the same matrix (of an embedding, of the sentence's rows). The run does not
   change.
+- **v**: the step's computation graph, from the loss down (the step shown, rebuilt on a
+  copy of the model with its weights before the update). Every node shows its op, data,
+  grad and the local gradient to each child; a fused node (a dot product, a linear row, a
+  softmax) says what it stands for, and **o** opens it into the reference's primitive
+  nodes. **/** finds a parameter's leaf; esc closes.
+- **f**: where the selected watched parameter's gradient came from: the terms backward
+  added into it, one per position whose forward pass used it (in the engine's order, the
+  reference's: they sum to the gradient Adam used, exactly); for an embedding entry, the
+  positions that used its row and their part of its gradient; the main paths from the
+  loss down to it, each with its part of the gradient (the product of every edge's
+  share of the gradient below it). **v** there finds it in the graph.
 
 ## Going back, and running until
 - **b** restores the exact state before the last step; **g** goes to any step, forward or

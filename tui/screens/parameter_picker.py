@@ -51,16 +51,19 @@ class ParameterPicker(ModalScreen[int | None]):
         Binding("down", "move_highlight(1)", "Next match", show=False),
     ]
 
-    def __init__(self, params: Parameters, initial: str = "") -> None:
+    def __init__(
+        self, params: Parameters, initial: str = "", *, title: str = "Watch a parameter"
+    ) -> None:
         super().__init__()
         self._params = params
         self._initial = initial
+        self._title = title
         self._matches: list[ParameterMatch] = []
         self._moved = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Label("Watch a parameter", id="picker-title")
+            yield Label(self._title, id="picker-title", markup=False)
             yield Input(
                 self._initial,
                 placeholder="a name, a matrix or a word",
