@@ -16,6 +16,7 @@ from tui.app import DebuggerApp
 from tui.screens.gradient_origin import GradientOriginScreen
 from tui.screens.graph_explorer import GraphExplorerScreen
 from tui.screens.help import HelpScreen
+from tui.widgets.key_bar import KeyBar
 
 
 async def settle(pilot: Pilot, app: DebuggerApp) -> None:
@@ -90,3 +91,11 @@ async def test_the_keys_are_in_the_help_and_the_palette(tiny_corpus: Corpus):
         assert isinstance(app.screen, HelpScreen)
         text = " ".join(text_of(app.screen.query_one("#help-keys")).split())
         assert "computation graph" in text and "gradient came from" in text
+
+
+async def test_f_and_v_are_in_a_wide_key_bar(tiny_corpus: Corpus):
+    app = DebuggerApp(Trainer(tiny_corpus, seed=1), deterministic=True)
+    async with app.run_test(size=(220, 40)) as pilot:
+        await pilot.pause()
+        bar = text_of(app.main.query_one(KeyBar))
+        assert "f From" in bar and "v Graph" in bar

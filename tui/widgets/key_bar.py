@@ -30,8 +30,8 @@ DEFAULT_PRIORITY: dict[str, int] = {
     "cycle_attention": 3,
     "toggle_compare": 3,
     "check_gradient": 3,
-    "gradient_origin": 3,
-    "graph": 3,
+    "gradient_origin": 4,  # inside the engine: from the widest screens on (help lists them)
+    "graph": 4,
     "run_until": 2,
     "select_position": 2,  # the predictions table says "← → moves" too
     "add_watch": 3,
