@@ -73,6 +73,10 @@ class ValueNode(GraphNode):
         self.params = params
         self.op = value._op
 
+    @property
+    def primitive_count(self) -> int:
+        return stands_for(self.value)[1]
+
     def children(self) -> list[Child]:
         g = self.grad
         return [
@@ -148,10 +152,6 @@ class SumNode(ValueNode):
             return f"Value(0) + {self.terms} terms: {self.terms} add nodes"
         return f"Σ x·y over {self.terms} pairs: {self.terms} mul and {self.terms} add nodes"
 
-    @property
-    def primitive_count(self) -> int:
-        return 1 + self.terms * (1 if self.op == "sum" else 2)
-
     def primitives(self) -> GraphNode:
         children = self.children()
         if self.op == "sum":
@@ -182,10 +182,6 @@ class LinearRowNode(ValueNode):
         n = self.width
         return f"{self.matrix}[{self.row_label}] · x: {n} mul and {n} add nodes"
 
-    @property
-    def primitive_count(self) -> int:
-        return 1 + 2 * self.width
-
     def children(self) -> list[Child]:
         """The inputs x[i] (local: the weight), then the row's weights (local: x[i])."""
         return [self.child(k) for k in range(2 * self.width)]
@@ -215,10 +211,6 @@ class ProbabilityNode(ValueNode):
 
     op = "softmax"
     fused = "exp / total: a mul and a pow node"
-
-    @property
-    def primitive_count(self) -> int:
-        return 2
 
     def children(self) -> list[Child]:
         v = self.value
@@ -265,10 +257,6 @@ class ScaleNode(ValueNode):
         super().__init__(value, params)
         self.divisor = float(value._op[1:])
 
-    @property
-    def primitive_count(self) -> int:
-        return 3
-
     def primitives(self) -> GraphNode:
         (child,) = self.children()
         d, g = self.divisor, self.grad
@@ -290,10 +278,6 @@ class ShiftedExpNode(ValueNode):
     def __init__(self, value: Value, params: Parameters, total: Value | None) -> None:
         super().__init__(value, params)
         self.total = total
-
-    @property
-    def primitive_count(self) -> int:
-        return 5  # Value(max), Value(-1), their mul, the add, the exp
 
     @property
     def max(self) -> float | None:
@@ -366,6 +350,28 @@ def _chain(g: float, terms: list[tuple[float, list[Child]]], products: bool = Fa
             "+", total.data + data, g, [Child(total, 1.0, g), Child(term, 1.0, g, kids[0].role)]
         )
     return total
+
+
+def stands_for(value: Value) -> tuple[str, int]:
+    """The op a summary counts `value` under ("scale" for every v / d, "constant" for a
+    leaf), and how many of the reference's nodes it stands for (its children aside)."""
+    kind = type(value)
+    if isinstance(value, LinearRow):
+        return "linear", 1 + 2 * len(value._call.xdata)  # Value(0), a mul and an add per input
+    if kind is EmbeddingSum:
+        return "embed", 1
+    if kind is Probability:
+        return "softmax", 2  # the mul and the pow
+    if kind is Sum:
+        return value._op, 1 + len(value._children)  # Value(0), an add per term, a mul per pair
+    op = value._op
+    if op == SHIFTED_EXP:
+        return op, 5  # Value(max), Value(-1), their mul, the add, the exp
+    if op.startswith("/"):
+        return "scale", 3  # Value(d), its pow, the mul
+    if not value._children:
+        return "constant", 1
+    return op, 1
 
 
 def node_of(value: Value, params: Parameters) -> GraphNode:

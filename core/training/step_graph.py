@@ -18,7 +18,7 @@ from typing import Any, cast
 import numpy as np
 
 from core.autograd.engine import Sum, Value, topological_order
-from core.autograd.graph_view import GraphNode, LinearRowNode, ParameterNode, node_of
+from core.autograd.graph_view import GraphNode, LinearRowNode, ParameterNode, node_of, stands_for
 from core.autograd.linear import LinearCall, LinearRow
 from core.autograd.params import BOS_LABEL
 from core.autograd.primitives import SHIFTED_EXP, EmbeddingSum, Probability
@@ -170,7 +170,7 @@ class StepGraph:
                 self.rows_by_weight.setdefault((call.matrix.name, node._row), []).append(node)
             elif type(node) is EmbeddingSum:
                 self.embeds.append(node)
-            kind, count = _kind(node)
+            kind, count = stands_for(node)
             counts[kind] += 1
             primitive += count
             depth[id(node)] = self._depth(node, depth, input_depth)
@@ -374,8 +374,10 @@ class StepGraph:
         return GradientPath(share, tuple(hops), len(path) + 1)
 
     def describe(self, view: GraphNode, k: int | None = None) -> str:
-        """A learner's name for a node ("" for the many that have none of their own);
+        """A learner's name for a node (a parameter's own; "" for the many that have none);
         given the child `k` a path took, a linear row of attention names the head."""
+        if isinstance(view, ParameterNode):
+            return view.name
         labelled = self.labels.get(id(getattr(view, "value", None)))
         if labelled:
             return labelled
@@ -421,27 +423,6 @@ def _token_label(words: Sequence[str] | None, token: int) -> str:
     if words is None:
         return str(token)
     return words[token] if token < len(words) else BOS_LABEL
-
-
-def _kind(node: Value) -> tuple[str, int]:
-    """The node's op for the summary, and how many reference nodes it stands for."""
-    kind = type(node)
-    if isinstance(node, LinearRow):
-        return "linear", 1 + 2 * len(node._call.xdata)
-    if kind is EmbeddingSum:
-        return "embed", 1
-    if kind is Probability:
-        return "softmax", 2
-    if kind is Sum:
-        return node._op, 1 + len(node._children)  # Value(0), an add per term, a mul per pair
-    op = node._op
-    if op == SHIFTED_EXP:
-        return op, 5
-    if op.startswith("/"):
-        return "scale", 3
-    if not node._children:
-        return "constant", 1
-    return op, 1
 
 
 def _head(view: LinearRowNode, k: int | None, head_dim: int) -> str:

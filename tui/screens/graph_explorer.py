@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from core.autograd.graph_view import Child, GraphNode, ParameterNode
+from core.autograd.graph_view import Child, GraphNode
 from core.training.step_graph import StepGraph
 from tui.screens.gradient_check import WHERE
 from tui.screens.parameter_picker import ParameterPicker
@@ -309,7 +309,7 @@ def node_label(graph: StepGraph, shown: Shown, seen: bool = False) -> Text:
     text.append(f" data={node.data:+.3e} grad={node.grad:+.1e}")
     if edge is not None:
         text.append(f" local={edge.local:+.1e}")
-    name = name_of(graph, node)
+    name = graph.describe(node)
     if name:
         text.append(f" · {name}", style="italic")
     if seen:
@@ -325,7 +325,7 @@ def node_detail(graph: StepGraph, shown: Shown) -> Group:
     if shown.title:
         out.append(f"{shown.title}\n", style="italic")
     out.append(node.op, style="bold")
-    name = name_of(graph, node)
+    name = graph.describe(node)
     if name:
         out.append(f" · {name}")
     out.append(f"\ndata {exact(node.data)}\ngrad {exact(node.grad)}\n")
@@ -368,13 +368,6 @@ def node_detail(graph: StepGraph, shown: Shown) -> Group:
         )
     rest = Text(f"and {len(kids) - TOP:,} more" if len(kids) > TOP else "")
     return Group(out, table, rest)
-
-
-def name_of(graph: StepGraph, node: GraphNode) -> str:
-    """A learner's name for the node: the core's, or a parameter's own."""
-    if isinstance(node, ParameterNode):
-        return node.name
-    return graph.describe(node)
 
 
 def exact(x: float) -> str:
