@@ -40,7 +40,8 @@ def test_train_logs_every_step_and_saves_the_model(tmp_path, corpus, capsys):
     assert code == 0
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [line["step"] for line in lines] == [1, 2, 3]
-    assert set(lines[0]) == {"step", "loss", "n", "lr"} and lines[1]["lr"] == 0.01 * (1 - 1 / 100)
+    assert set(lines[0]) == {"step", "sentence_index", "sentence", "tokens", "n", "lr", "loss"}
+    assert lines[1]["lr"] == 0.01 * (1 - 1 / 100)
     assert json.loads(saved.read_text())["vocabulary"] == [
         "a",
         "cat",

@@ -19,6 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from core.debugging.conditions import Condition, check_all
 from core.debugging.history import HistoryPolicy
@@ -26,8 +27,9 @@ from core.debugging.runfile import save_run
 from core.debugging.session_state import Mode, Press, SessionState
 from core.debugging.timeline import Timeline
 from core.errors import MicrogptError
-from core.files.outputs import Output
+from core.files.outputs import AtomicFile, Output
 from core.model.gpt import Model
+from core.model.tokenizer import normalise_sentence
 from core.training.gradient_check import GradientReport, check_gradients, sample_of
 from core.training.heldout import HeldOutReading
 from core.training.optimizer import AdamEntry
@@ -35,6 +37,7 @@ from core.training.staged_step import StagedStep
 from core.training.stages import StepProgress
 from core.training.stats import MEAN_WINDOW
 from core.training.step_graph import GradientOrigin, StepGraph, gradient_origin
+from core.training.steplog import line, run_records
 from core.training.trace import StepFacts, StepTrace
 from core.training.trainer import Trainer
 from core.training.update_effect import UpdateEffect, measure_effect
@@ -47,6 +50,19 @@ FAST_FORWARD_BATCH = 0.05  # seconds of twin steps between two looks from the ho
 
 
 _HEADING = (Mode.GOING, Mode.REWINDING)  # modes with a goal, reached on the twin
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A what-if step shown in place of the run's step, and what `b` puts back."""
+
+    trace: StepTrace
+    effect: UpdateEffect
+    """What its update did to its own sentence (shown with before → after)."""
+    shown: StepTrace | None
+    """The run's step that was shown before it."""
+    progress: StepProgress | None
+    effect_before: UpdateEffect | None
 
 
 class Session:
@@ -94,6 +110,7 @@ class Session:
         self._refused = False
         self.saved_at = trainer.step_index  # the step of the last save (or of the start)
         self._stepped = False  # steps were taken since then
+        self._what_if: WhatIf | None = None  # a what-if step shown (b puts the run's back)
 
     # --- what the host shows ---
 
@@ -188,6 +205,7 @@ class Session:
 
     def _press(self, press: Press) -> None:
         with self._lock:
+            self._leave_what_if()
             self._presses.append(press)
             self._say("")
             if self._mode is Mode.IDLE:
@@ -200,6 +218,7 @@ class Session:
 
     def run(self) -> None:
         with self._lock:
+            self._leave_what_if()
             self._mode, self._goal = Mode.RUNNING, None
             self._say("")
 
@@ -225,6 +244,7 @@ class Session:
                 return
             if not 0 <= target <= self.num_steps or target == self.steps_done:
                 return
+            self._leave_what_if()
             self._say("")
             self._goal = target
             self._presses.clear()
@@ -237,6 +257,9 @@ class Session:
         """Back to the state before the last step; during a replay, counting from where
         the replay is heading."""
         with self._lock:
+            if self._what_if is not None:
+                self._undo_what_if()
+                return
             if self._staged is not None:  # nothing of it was trained: drop it
                 self.stop()
                 self._drop_staged = True
@@ -247,6 +270,63 @@ class Session:
                 self._say("already at the start: step 0", refused=True)
                 return
             self.go_to(base - 1)
+
+    @property
+    def what_if_shown(self) -> bool:
+        """A what-if step is shown in place of the run's (b puts the run's back)."""
+        return self._what_if is not None
+
+    def what_if(self, sentence: str) -> StepTrace:
+        """Show the next step as it would be on `sentence` (typed by the user) instead of
+        the corpus's next one: taken on a scratch copy of the run (call it where `advance`
+        runs: it reads the weights), so the run's weights, Adam buffers, schedule, losses
+        and history stay exactly as they were; `step_back` (or any step) leaves it."""
+        with self._lock:
+            if self._mode is not Mode.IDLE or self._presses or self._staged is not None:
+                raise MicrogptError(
+                    "a what-if step is taken between two of the run's steps: pause first "
+                    "(esc), or finish the step in progress (space)"
+                )
+            if self.steps_done >= self.num_steps:
+                raise MicrogptError(
+                    "the schedule is complete (its learning rate is 0): no step is left to try"
+                )
+            watch = self.step_watch()
+        words = normalise_sentence(sentence)
+        if not words:
+            raise MicrogptError("the sentence has no words: type a few words of the vocabulary")
+        trace, scratch = self.trainer.what_if(words, watch)
+        effect = measure_effect(scratch, trace)
+        with self._lock:
+            self._leave_what_if()
+            self._what_if = WhatIf(trace, effect, self.trace, self.progress, self.effect)
+            self.trace, self.progress = trace, None
+            self.effect = effect if self.compare else None
+            self._record_watches(trace)
+            self._say(
+                f"what-if: step {trace.step + 1:,} on your sentence, on a copy of the run "
+                "(the run did not change); b goes back to the run's step"
+            )
+        return trace
+
+    def _leave_what_if(self) -> None:
+        """Put the run's step back in place of a what-if shown (the lock held)."""
+        what_if = self._what_if
+        if what_if is None:
+            return
+        self._what_if = None
+        self.trace, self.progress, self.effect = (
+            what_if.shown,
+            what_if.progress,
+            what_if.effect_before,
+        )
+        self._forget_watches_from(what_if.trace.step)
+        self._say("")
+
+    def _undo_what_if(self) -> None:
+        step = self._what_if.trace.step if self._what_if else self.steps_done
+        self._leave_what_if()
+        self._say(f"left the what-if: back at step {step:,}, as the run is")
 
     def watch(self, index: int) -> None:
         with self._lock:
@@ -391,6 +471,9 @@ class Session:
         not yet (call it where `advance` runs: it reads the weights right after that
         step); None when off, or when the run is not right after the shown step."""
         with self._lock:
+            if self._what_if is not None:  # measured when it was taken
+                self.effect = self._what_if.effect if self.compare else None
+                return self.effect
             trace, effect = self.trace, self.effect
             current = (
                 self.compare
@@ -475,6 +558,22 @@ class Session:
             self.saved_at, self._stepped = self.steps_done, False
         return self.steps_done
 
+    def export_steps(self, output: Output) -> int:
+        """Every step the run has taken, a JSON line each, in `microgpt train
+        --log-jsonl`'s format (core.training.steplog), written whole or not at all; call
+        it where `advance` runs. The steps written."""
+        with self._lock:
+            losses = list(self.losses)
+            original, held_out = dict(self.original_losses), dict(self.held_out_losses)
+        file = AtomicFile(output)
+        try:
+            for record in run_records(self.trainer, losses, original, held_out):
+                file.write(line(record))
+            file.commit()
+        finally:
+            file.discard()
+        return len(losses)
+
     def evaluate_held_out(self) -> HeldOutReading | None:
         """The held-out loss of the model as it is now (call it where `advance` runs, so
         that no step changes the model meanwhile); None without a held-out set. A reading
@@ -524,6 +623,8 @@ class Session:
         model = self.trainer.model
         if staged is not None:
             return model, staged.step, staged.sentence, staged.tokens, "walked"
+        if trace is not None and trace.what_if:  # taken from the weights as they are
+            return model, trace.step, trace.sentence, list(trace.tokens), "what-if"
         if trace is not None and before is not None and before[0] == trace.step:
             model = model.copy()
             model.params.data[:] = before[1]
@@ -543,6 +644,7 @@ class Session:
         self._reason, self._refused = reason, refused
 
     def _record(self, trace: StepTrace, check: bool) -> None:
+        self._what_if = None  # a step of the run: shown in its place
         self.trace = trace
         self.recent_ms.append(trace.timings.total_ms)
         self._record_watches(trace)
@@ -585,6 +687,7 @@ class Session:
             self._say("the schedule is complete")
 
     def _rewind(self, target: int) -> None:
+        self._leave_what_if()
         self._rewind_to = None
         self.progress = None
         try:

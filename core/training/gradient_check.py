@@ -96,7 +96,8 @@ class GradientReport:
     sentence: str
     which: str
     """"walked": the step walked stage by stage; "shown": the step shown, whose trace has
-    these gradients; "next": the step space would take."""
+    these gradients; "next": the step space would take; "what-if": the what-if step shown,
+    on the user's sentence."""
     checks: tuple[GradientCheck, ...]
 
     @property

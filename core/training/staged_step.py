@@ -46,12 +46,19 @@ class StagedStep:
     """The next step of a trainer, begun (stage 1 done: the sentence is picked and
     encoded). Each `advance()` does one stage more; `finish()` does the rest."""
 
-    def __init__(self, trainer: Trainer, watch: Sequence[int] = ()) -> None:
+    def __init__(
+        self, trainer: Trainer, watch: Sequence[int] = (), sentence: str | None = None
+    ) -> None:
+        """The trainer's next step, on its next sentence, or (a what-if) on `sentence`."""
         self.trainer = trainer
         self.watch = list(watch)
         """The parameters the update reports (read when the update stage comes)."""
         self.step = trainer.step_index
-        self.sentence_index, self.sentence = trainer.sentence_at(self.step)
+        self.what_if = sentence is not None
+        if sentence is None:
+            self.sentence_index, self.sentence = trainer.sentence_at(self.step)
+        else:
+            self.sentence_index, self.sentence = -1, sentence
         self.tokens = trainer.tokenizer.encode(self.sentence)
         self.words = tuple(trainer.tokenizer.label(t) for t in self.tokens)
         self.stage = Stage.TOKENIZE
@@ -208,6 +215,7 @@ class StagedStep:
             original_loss=None if original is None else original[0],
             original_rise=None if original is None else original[1],
             held_out_loss=held_out,
+            what_if=self.what_if,
             timings=Timings(
                 ms["forward"], ms["backward"], ms["update"], ms["original"], self._held_out_ms
             ),

@@ -444,7 +444,7 @@ class GradientOrigin:
     step: int
     sentence: str
     which: str
-    """As the gradient check's: "walked", "shown" or "next"."""
+    """As the gradient check's: "walked", "shown", "next" or "what-if"."""
     terms: GradientTerms
     paths: tuple[GradientPath, ...]
     row: tuple[PositionShare, ...] | None

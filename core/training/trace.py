@@ -173,6 +173,10 @@ class StepTrace:
     held_out_loss: float | None = None
     """With a held-out set, on the steps it is measured: the mean loss of its sentences
     (never trained on) after this step's update."""
+    what_if: bool = False
+    """A what-if: the step the run would take next, on a sentence the user typed instead
+    of the corpus's, taken on a copy of the run (which it never changes); sentence_index
+    is then -1."""
 
     def targets(self) -> tuple[Target, ...]:
         """Each position's target and the probability the model gave it."""

@@ -149,6 +149,30 @@ class Trainer:
             # the collector comes back, so the collector never scans it.
             return StagedStep(self, watch).finish()
 
+    def what_if(self, sentence: str, watch: Sequence[int] = ()) -> tuple[StepTrace, Trainer]:
+        """The next step as it would be on `sentence` (a normalised sentence of this
+        vocabulary) instead of the corpus's, taken whole on a scratch copy of the run, so
+        that nothing of this one changes: its trace (marked `what_if`; the held-out and
+        original-corpus losses are not measured for it), and the copy after its update."""
+        self.tokenizer.encode(sentence)  # an unknown word: an error naming it, before work
+        scratch = self._scratch()
+        with collector_paused(), np.errstate(all="ignore"):
+            return StagedStep(scratch, watch, sentence).finish(), scratch
+
+    def _scratch(self) -> Trainer:
+        """A copy to try a step on: its own weights, Adam buffers, hit counts and
+        generator; the corpus, tokenizer and schedule shared (a step only reads them)."""
+        scratch = Trainer.__new__(Trainer)
+        scratch.__dict__.update(self.__dict__)
+        scratch.model = self.model.copy()
+        scratch.adam = Adam(self.model.params.count, self.adam.config)
+        scratch.adam.m[:], scratch.adam.v[:] = self.adam.m, self.adam.v
+        scratch.token_row_hits = self.token_row_hits.copy()
+        scratch.rng = Mulberry32(0)
+        scratch.rng.state = self.rng.state
+        scratch._twin_engine, scratch.forgetting, scratch.held_out = None, None, None
+        return scratch
+
     def begin_step(self, watch: Sequence[int] = ()) -> StagedStep:
         """The next step, to be taken a stage at a time (`StagedStep.advance`): the same
         trace as `step` in the end, and nothing changed before its update."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import signal
 import statistics
 import time
@@ -37,6 +36,7 @@ from core.errors import MicrogptError
 from core.files.outputs import AtomicFile, Output, check_output
 from core.model.modelfile import save_model
 from core.training.stats import MEAN_WINDOW, recent_mean
+from core.training.steplog import line, step_record
 from core.training.trace import LightTrace, StepTrace
 from core.training.trainer import Trainer
 from tui.commands.start import start_run
@@ -197,19 +197,12 @@ def _train(
                 done.failure = failure
                 break
             if log is not None:
-                line: dict[str, float | None] = {
-                    "step": trace.step + 1,
-                    "loss": trace.loss,
-                    "n": trace.n,
-                    "lr": trace.lr,
-                }
-                if trace.original_loss is not None:
-                    line["original_loss"] = trace.original_loss
-                    line["original_rise"] = trace.original_rise
-                if trace.held_out_loss is not None:
-                    line["held_out_loss"] = trace.held_out_loss
+                measured = None
+                if trace.original_loss is not None and trace.original_rise is not None:
+                    measured = (trace.original_loss, trace.original_rise)
+                record = step_record(trainer, trace.step, trace.loss, measured, trace.held_out_loss)
                 try:
-                    log.write(json.dumps(line) + "\n")
+                    log.write(line(record))
                     log.flush()  # a line per step, for `tail -f`
                 except MicrogptError as failure:  # the disk is full: keep the model
                     done.failure = MicrogptError(f"{failure}; the log was not written")
