@@ -114,3 +114,10 @@ def test_a_fine_tuning_export_carries_the_original_corpus_loss_and_its_rise(file
         x["original_rise"] == x["original_loss"] - session.original_losses[0] for x in measured
     )
 
+
+def test_the_readme_documents_every_field():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### The step log") :]
+    assert all(f"`{field}`" in table for field in FIELDS)

@@ -5,6 +5,7 @@ runner, and those that change what the panels show."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from textual import on
@@ -14,7 +15,7 @@ from textual.screen import Screen
 from core.debugging.conditions import Condition, parse_for
 from core.debugging.session import Session
 from core.errors import MicrogptError
-from core.files.outputs import Input, Output, check_output
+from core.files.outputs import Input, Output, check_output, write_atomic
 from tui import keys
 from tui.run_view import RunView
 from tui.screens.goto import GotoScreen
@@ -178,6 +179,35 @@ class Actions(App[None]):
                 self.run_worker(then(output), name=f"writing {output.given}", exit_on_error=False)
 
         self.push_screen(PathScreen(title, default, hint, check), answered)
+
+    def action_export_steps(self) -> None:
+        self._ask_path(
+            "Export the run's steps, a JSON line each (as train --log-jsonl writes), to:",
+            "microgpt-steps.jsonl",
+            "step, sentence, tokens, n, lr, loss, and the held-out loss where measured",
+            lambda path: check_output(path, "log", self.inputs),
+            self._export_steps,
+        )
+
+    async def _export_steps(self, output: Output) -> None:
+        session = self.session
+        await self._write(lambda: session.export_steps(output), "exported the steps", output)
+
+    def action_save_screenshot(self) -> None:
+        """The screen as an SVG (Textual's export), in the current folder, named for the
+        step shown; a name already taken gets a number, so no file is replaced."""
+        what_if = self.session.trace is not None and self.session.trace.what_if
+        name = f"microgpt-step-{self.session.steps_done}{'-what-if' if what_if else ''}"
+        path, k = Path(f"{name}.svg"), 1
+        while path.exists():
+            k += 1
+            path = Path(f"{name}-{k}.svg")
+        try:
+            write_atomic(check_output(path, "screenshot"), self.export_screenshot())
+        except MicrogptError as error:
+            self.notify(str(error), severity="error", timeout=10, markup=False)
+            return
+        self.notify(f"saved a screenshot to {path.resolve()}", markup=False)
 
     async def _save_run(self, output: Output) -> None:
         self.run_path = output.given

@@ -23,9 +23,11 @@ from core.files.outputs import Input
 from core.training.trainer import Trainer
 from tui import keys
 from tui.actions import Actions
+from tui.asking import Asking
 from tui.format import internal_error
 from tui.inside_step import InsideStep
 from tui.messages import StepTaken
+from tui.presenting import Presenting
 from tui.readings import SessionReadings
 from tui.run_view import RunView
 from tui.screens.main import Activity, MainScreen
@@ -35,7 +37,9 @@ from tui.training import TrainingRunner
 RENDER_INTERVAL = 0.08  # seconds between repaints while training runs (about 12 a second)
 
 
-class DebuggerApp(SessionReadings, ExitOnSignals, InsideStep, Actions, App[None]):
+class DebuggerApp(
+    SessionReadings, ExitOnSignals, InsideStep, Actions, Presenting, Asking, App[None]
+):
     """Step through training and see everything."""
 
     CSS_PATH = "app.tcss"
@@ -57,6 +61,7 @@ class DebuggerApp(SessionReadings, ExitOnSignals, InsideStep, Actions, App[None]
         run_path: str = "microgpt-run.json",
         policy: HistoryPolicy | None = None,
         inputs: Sequence[Input] = (),
+        present: bool = False,
     ) -> None:
         super().__init__()
         parsed = [parse_for(c, trainer) for c in conditions]
@@ -76,6 +81,7 @@ class DebuggerApp(SessionReadings, ExitOnSignals, InsideStep, Actions, App[None]
         self.deterministic = deterministic  # hide timings (snapshot tests)
         self.warnings = tuple(warnings)  # about the corpus, shown once the screen is up
         self.run_path = run_path  # where `s` saves by default
+        self.present_at_start = present  # presenter mode from the start (--present)
         # Files this session reads, which saving must not overwrite: the corpus, and any
         # model or run file it was started from (saving the run may update its own file).
         self.inputs = (Input(trainer.corpus.path, "the corpus"), *inputs)

@@ -33,14 +33,15 @@ SEED_HELP = f"a whole number from 0 to {MAX_SEED:,} (the generator keeps 32 bits
 # subcommand takes which: given before the subcommand, an option must be one of these.
 FINE_TUNE = ("model", "vocab_from", "lr", "fine_tune")
 EVAL = ("eval", "eval_every")
-SHARED = ("data", "seed", "steps", "resume", *FINE_TUNE, *EVAL)
+SHARED = ("data", "seed", "steps", "resume", "present", *FINE_TUNE, *EVAL)
 TAKES = {
-    None: {"data", "seed", "steps", "model", "resume", *FINE_TUNE, *EVAL},
+    None: {"data", "seed", "steps", "model", "resume", "present", *FINE_TUNE, *EVAL},
     "train": {"data", "seed", "steps", *FINE_TUNE, *EVAL},
     "bench": {"data", "seed", "steps"},
     "generate": {"data", "seed", "model"},
     "info": {"data", "model"},
 }
+TAKES["serve"] = TAKES[None]  # the debugger's options, passed on to each browser tab's
 DEFAULTS: dict[str | None, dict[str, Any]] = {
     None: {
         "data": None,
@@ -48,6 +49,7 @@ DEFAULTS: dict[str | None, dict[str, Any]] = {
         "steps": AdamConfig.num_steps,
         "model": None,
         "resume": None,
+        "present": False,
         "vocab_from": None,
         "lr": AdamConfig.learning_rate,
         "fine_tune": False,
@@ -73,6 +75,7 @@ DEFAULTS: dict[str | None, dict[str, Any]] = {
     "generate": {"data": None, "seed": None, "model": None, "prompt": None},
     "info": {"data": str(DEFAULT_CORPUS), "model": None, "encode": None},
 }
+DEFAULTS["serve"] = {**DEFAULTS[None], "host": "127.0.0.1", "port": 8000, "public_url": None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         type=_file_name,
         help="continue a run saved with s",
+    )
+    parser.add_argument(
+        "--present",
+        dest="top_present",
+        action="store_true",
+        help="start in presenter mode (p): one panel at a time, narrated, high contrast",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -118,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-jsonl",
         metavar="FILE",
         type=_file_name,
-        help="write one JSON object per step: step, loss, n, lr",
+        help="write one JSON line per step: step, sentence, tokens, n, lr, loss (and the "
+        "held-out and original-corpus losses where measured); the debugger's l exports the same",
     )
 
     generate = command("generate", "sample sentences from a saved model")
@@ -168,7 +178,32 @@ def build_parser() -> argparse.ArgumentParser:
         "builds it: seconds per step); several, comma-separated, are timed one after the "
         "other (default scalar,twin)",
     )
+    _add_serve_command(
+        command("serve", "run the debugger in a web browser (one session per tab)"), parser
+    )
     return parser
+
+
+def _add_serve_command(serve: argparse.ArgumentParser, debugger: argparse.ArgumentParser) -> None:
+    """`serve` takes the debugger's own options (shared, as argparse's `parents` shares
+    them), so that one added to the debugger comes along; and where to listen."""
+    for action in debugger._actions:
+        if action.dest.removeprefix("top_") in TAKES[None]:
+            serve._add_action(action)
+    serve.add_argument(
+        "--host",
+        type=_host,
+        help="the address to listen on (default 127.0.0.1: this machine only); 0.0.0.0 lets "
+        "anyone who can reach this machine drive the training",
+    )
+    serve.add_argument("--port", type=_port, help="the port to listen on (default 8000)")
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        type=_public_url,
+        help="the address browsers are sent to, when the host's own is not the one they reach "
+        "(behind a proxy, or with --host 0.0.0.0; default http://HOST:PORT)",
+    )
 
 
 def _add_run_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
@@ -317,6 +352,31 @@ def _learning_rate(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port: a whole number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is from 1 to 65535, not {value}")
+    return value
+
+
+def _host(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the host is empty; give an address, as 127.0.0.1")
+    return text.strip()
+
+
+def _public_url(text: str) -> str:
+    scheme, _, rest = text.partition("://")
+    if scheme not in ("http", "https") or not rest.strip("/"):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a web address: write it as http://NAME:PORT (or https://)"
+        )
+    return text.rstrip("/")
+
+
 def _file_name(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("the file name is empty; give a file name")
@@ -342,7 +402,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             )
         if not hasattr(args, option):  # written after the subcommand too: that one wins
             setattr(args, option, value)
-    if command is None and hasattr(args, "resume"):
+    if command == "serve":  # passed on to each tab's debugger as given
+        args.debugger_options = {
+            o: getattr(args, o) for o in sorted(TAKES[None]) if hasattr(args, o)
+        }
+    if command in (None, "serve") and hasattr(args, "resume"):
         for option in ("seed", "steps", *FINE_TUNE, *EVAL):
             if hasattr(args, option):
                 parser.error(
@@ -401,6 +465,8 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         from tui.commands.info import run_info as run
     elif args.command == "bench":
         from tui.commands.bench import run_bench as run
+    elif args.command == "serve":
+        from tui.commands.serve import run_serve as run
     else:
         from tui.commands.debug import run_debugger as run
     return run(args, out, err)

@@ -103,6 +103,30 @@ BINDINGS: list[BindingType] = [
         "Enlarge",
         tooltip="enlarge the focused panel to the whole screen, and back (esc too)",
     ),
+    Binding(
+        "p",
+        "toggle_present",
+        "Present",
+        tooltip="presenter mode, for a projector: one panel at a time as large as the screen, "
+        "a line saying what the step is doing, high contrast (tab / shift+tab: the next / "
+        "previous panel; p again: back)",
+    ),
+    # Presenting only (the app's check_action): elsewhere tab moves the focus, as always.
+    Binding(
+        "tab",
+        "show_next_panel(1)",
+        "Next panel",
+        priority=True,
+        tooltip="presenting: the next panel (shift+tab the previous)",
+    ),
+    Binding(
+        "shift+tab",
+        "show_next_panel(-1)",
+        "Previous panel",
+        show=False,
+        priority=True,
+        tooltip="presenting: the previous panel",
+    ),
     Binding("s", "save_run", "Save", tooltip="save the whole run, to resume later"),
     Binding(
         "h",
@@ -111,7 +135,28 @@ BINDINGS: list[BindingType] = [
         tooltip="the held-out loss now: the model after the shown step, on sentences it never "
         "trained on (the run does not change)",
     ),
+    Binding(
+        "i",
+        "ask",
+        "Ask",
+        tooltip="ask the model: generate sentences from the current weights (temperature, "
+        "top-k, top-p, seed), or see what it predicts for a sentence you type; t there "
+        "trains one what-if step on it (b undoes it); the run does not change",
+    ),
     Binding("m", "export_model", "Model", tooltip="export the model (tutorial's format)"),
+    Binding(
+        "l",
+        "export_steps",
+        "Log",
+        tooltip="export the run's steps as JSON lines, one per step (the format of train "
+        "--log-jsonl)",
+    ),
+    Binding(
+        "k",
+        "save_screenshot",
+        "Shot",
+        tooltip="save the screen as an SVG in the current folder, named for the step",
+    ),
     Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
     Binding("q", "quit", "Quit", tooltip="quit (asks first when steps are unsaved)"),
     Binding("y", "confirm_quit", show=False, tooltip="yes: quit without saving"),
@@ -149,8 +194,12 @@ PALETTE_TITLES = {
     "toggle_embedding_mode": "Embedding map mode",
     "save_run": "Save the run…",
     "export_model": "Export the model…",
+    "export_steps": "Export the steps as JSON lines…",
+    "save_screenshot": "Save an SVG screenshot",
     "toggle_enlarged": "Enlarge the panel / back",
+    "toggle_present": "Presenter mode on / off",
     "evaluate_held_out": "Evaluate the held-out loss",
+    "ask": "Ask the model: generate, or your own sentence…",
     "help": "Keys and numbers",
 }
 # Keys that make no sense as a palette entry (the palette is opened from the keyboard).
@@ -158,6 +207,8 @@ NOT_IN_PALETTE = {
     "select_position(-1)",
     "select_position(1)",
     "select_head(-1)",
+    "show_next_panel(1)",
+    "show_next_panel(-1)",
     "quit",
     "stop",
     "confirm_quit",

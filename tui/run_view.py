@@ -173,4 +173,5 @@ class RunView:
             original=self.forgotten(),
             held_out=self.session.latest_held_out(),
             held_out_pending=self.evaluating,
+            what_if=t is not None and t.what_if,
         )

@@ -46,6 +46,8 @@ class StatusView:
     """With a held-out set: its latest loss, measured or asked for."""
     held_out_pending: bool = False
     """The held-out loss asked for is being evaluated."""
+    what_if: bool = False
+    """The step shown is a what-if on the user's sentence, not one of the run's."""
 
 
 @dataclass(frozen=True)

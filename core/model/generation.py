@@ -11,19 +11,25 @@ them up to and including the one whose probability carries the running total pas
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.autograd.engine import Value, js_divide
 from core.errors import MicrogptError
+from core.model.draws import LIKELIEST, Candidate, Draw, Sample
 from core.model.gpt import KVCache, Model, gpt
 from core.model.tokenizer import Tokenizer
 from core.reference import jsmath
 from core.reference.rng import Mulberry32
 
 NEG_INF = -math.inf
+MAX_SEED = 2**32 - 1  # the reference's generator keeps 32 bits of its seed
+SEED_HELP = f"a whole number from 0 to {MAX_SEED:,} (the generator keeps 32 bits)"
+
+Recorder = Callable[[int, list[float], int], None]
+"""Told of each draw: the position, the filtered distribution, the token drawn."""
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,33 @@ def generate(
         yield tokenizer.decode(sample_tokens(model, tokenizer.bos, rng, options, prompt))
 
 
+def samples(
+    model: Model,
+    tokenizer: Tokenizer,
+    rng: Mulberry32,
+    count: int,
+    options: SamplingOptions = SamplingOptions(),
+    prompt: Sequence[int] = (),
+) -> Iterator[Sample]:
+    """`generate`'s sentences, each with the draws that made it: the same code draws
+    them, so the same seed gives the same sentences."""
+    for _ in range(count):
+        draws: list[Draw] = []
+        record = _recorder(draws, tokenizer)
+        tokens = sample_tokens(model, tokenizer.bos, rng, options, prompt, record)
+        yield Sample(tokenizer.decode(tokens), tuple(tokens), tuple(draws))
+
+
 def sample_tokens(
-    model: Model, bos: int, rng: Mulberry32, options: SamplingOptions, prompt: Sequence[int] = ()
+    model: Model,
+    bos: int,
+    rng: Mulberry32,
+    options: SamplingOptions,
+    prompt: Sequence[int] = (),
+    record: Recorder | None = None,
 ) -> list[int]:
-    """One sentence as word ids (prompt included, BOS excluded)."""
+    """One sentence as word ids (prompt included, BOS excluded); `record`, if given, is
+    told of every draw."""
     cache = KVCache.empty(model.config)
     tokens = list(prompt)
     token = bos
@@ -72,11 +101,40 @@ def sample_tokens(
         if pos < len(prompt):
             token = prompt[pos]  # the prompt is given, not drawn
             continue
-        token = rng.weighted_choice(filtered_probs([v.data for v in logits], options))
+        probs = filtered_probs([v.data for v in logits], options)
+        token = rng.weighted_choice(probs)
+        if record is not None:
+            record(pos, probs, token)
         if token == bos:
             break
         tokens.append(token)
     return tokens
+
+
+def _recorder(draws: list[Draw], tokenizer: Tokenizer) -> Recorder:
+    """A recorder that keeps each draw in `draws`."""
+
+    def record(pos: int, probs: list[float], chosen: int) -> None:
+        draws.append(_draw(pos, probs, chosen, tokenizer))
+
+    return record
+
+
+def _draw(pos: int, probs: list[float], chosen: int, tokenizer: Tokenizer) -> Draw:
+    dist = np.array(probs, dtype=np.float64)
+    p = float(dist[chosen])
+    kept = int(np.count_nonzero(dist > 0))
+    order = np.argsort(-dist, kind="stable")[: min(LIKELIEST, kept)].tolist()
+    return Draw(
+        position=pos,
+        chosen=chosen,
+        chosen_word=tokenizer.label(chosen),
+        chosen_prob=p,
+        chosen_rank=1 + int(np.count_nonzero(dist > p)),
+        kept=kept,
+        likeliest=tuple(Candidate(t, tokenizer.label(t), float(dist[t])) for t in order),
+        probs=dist.tobytes(),
+    )
 
 
 def _logits(model: Model, token: int, pos: int, cache: KVCache) -> list[Value]:
@@ -123,3 +181,49 @@ def _softmax(scores: Sequence[float]) -> list[float]:
     for e in exps:
         total += e
     return [js_divide(e, total) for e in exps]
+
+
+# --- options typed as text (the debugger's fields), read as the command line reads them ---
+
+
+def read_options(temperature: str, top_k: str, top_p: str) -> SamplingOptions:
+    """The options from their text, or a MicrogptError saying what is wrong with which."""
+    return SamplingOptions(
+        _number("--temperature", temperature), _whole("--top-k", top_k), _number("--top-p", top_p)
+    )
+
+
+def read_seed(text: str) -> int:
+    """A seed for Mulberry32, as `microgpt generate --seed` takes it."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise MicrogptError(f"--seed: '{text}' is not {SEED_HELP}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise MicrogptError(f"--seed: {text} is out of range: the seed is {SEED_HELP}")
+    return value
+
+
+def read_count(text: str, most: int) -> int:
+    """How many sentences: 1 or more, at most `most`."""
+    value = _whole("--num", text)
+    if not 1 <= value <= most:
+        raise MicrogptError(f"--num: must be from 1 to {most}, not {value}")
+    return value
+
+
+def _number(option: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise MicrogptError(f"{option}: '{text}' is not a number") from None
+
+
+def _whole(option: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise MicrogptError(f"{option}: '{text}' is not a whole number") from None
+    if value < 0:
+        raise MicrogptError(f"{option}: must be 0 or more, not {value}")
+    return value

@@ -36,12 +36,14 @@ def run_debugger(args: argparse.Namespace, out: Console, err: Console) -> int:
             conditions=run.conditions,
             run_path=args.resume,
             inputs=[Input(args.resume, RUN_FILE_INPUT)],
+            present=args.present,
         )
     started = start_run(args, err)
     return _open(
         started.trainer,
         warnings=started.warnings,
         inputs=[i for i in started.inputs if i.path != started.trainer.corpus.path],
+        present=args.present,
     )
 
 

@@ -21,6 +21,7 @@ WHERE = {
     "walked": "the weights as they are, before its update: the gradients it is about to use",
     "shown": "the weights before its update (a copy): the gradients its Adam entries show",
     "next": "the weights as they are: the gradients the next step will use",
+    "what-if": "the weights as they are: the gradients of the what-if step on your sentence",
 }
 
 

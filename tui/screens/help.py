@@ -50,7 +50,7 @@ ABOUT = """
 - **Predictions**: for each position, p(target) is the softmax probability of the right next
   word, its rank among all tokens, and loss = −ln p; **▲** marks the worst position (the
   largest loss). The step's loss is their sum divided by n, exactly as the training loop
-  computes it. The top guesses in green include the target. **▶** in the distribution marks
+  computes it. **✓** marks the target among the top guesses. **▶** in the distribution marks
   the target word.
 - **Embedding gradients**: one cell per token-embedding row (597: the 596 words, then
   BOS). `░▒▓█` got a gradient this step, darker for a larger norm (relative to the largest
@@ -110,6 +110,30 @@ ABOUT = """
   positions that used its row and their part of its gradient; the main paths from the
   loss down to it, each with its part of the gradient (the product of every edge's
   share of the gradient below it). **v** there finds it in the graph.
+
+## Presenting
+- **p**, or `microgpt --present`: presenter mode, for a projector. One panel at a time, given
+  all the room the terminal has, its name and place in its title (`2 of 5: Distribution`);
+  **tab** and **shift+tab** turn to the next and previous panel (keys 1-5 still choose one).
+  Under the status, one line says what the shown step or stage is doing, in the tutorial's
+  words and with its numbers. A high-contrast theme (black on white, heavy black borders)
+  comes with it; **p** again puts the layout and the theme back. No state is told by colour
+  alone anywhere (a glyph, a weight or a number says it too), in any theme of the palette's
+  switcher, and with `NO_COLOR` set.
+
+## Asking the model
+- **i** asks the model as it is now, on the training thread between two steps; nothing of
+  the run changes (**shift+tab** then **← →**, or a click, changes the tab; **esc** closes).
+  **Generate**: sentences sampled as `microgpt generate` samples them
+  (the same code: the same model, options and seed give the same sentences), from a
+  generator of their own (the seed field; the run's generator is never used). **↑ ↓**
+  choose a sentence, **← →** a word of it: the distribution that word was drawn from
+  after temperature, top-k and top-p (**▶** the word drawn; how many words the filter
+  kept, the rest at p = 0). **Your sentence**: what the model predicts at each position
+  of a sentence you type, in the Predictions panel's columns, and its loss Σ / n, the
+  numbers a step on it would show (a word outside the vocabulary is named, with the
+  closest ones). **t** there trains one step on it as a what-if, shown in place of the
+  run's step and marked so; **b** goes back to the run's, which never changed.
 
 ## Going back, and running until
 - **b** restores the exact state before the last step; **g** goes to any step, forward or

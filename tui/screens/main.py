@@ -1,7 +1,9 @@
 """MainScreen: the debugger's one screen (status, tokens, the stage of a step walked stage
 by stage, and five panels), which shows a `RunView` in every widget at once. Wide, all
 panels show; compact (below 110 columns or 34 rows), one at a time, chosen with the tabs
-(or keys 1-5). The distribution's slot shows the attention instead when asked (key t)."""
+(or keys 1-5). The distribution's slot shows the attention instead when asked (key t).
+Presenting (key p), one panel at a time at any size, all the room it can have, with a line
+that narrates the step under the status, and no tabs: tab and shift+tab turn the pages."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Tab, Tabs
 
+from core.debugging.narration import narrate
 from core.training.stages import StepProgress
 from core.training.stats import guess_loss
 from tui.run_view import RunView
@@ -21,8 +24,9 @@ from tui.widgets.adam_inspector import AdamInspector
 from tui.widgets.attention_view import AttentionView
 from tui.widgets.distribution_chart import DistributionChart
 from tui.widgets.embedding_map import EmbeddingGradMap
-from tui.widgets.key_bar import KeyBar
+from tui.widgets.key_bar import DEFAULT_PRIORITY, PRESENTING_PRIORITY, KeyBar
 from tui.widgets.loss_chart import LossChart
+from tui.widgets.narration_line import NarrationLine
 from tui.widgets.predictions_table import PredictionsTable
 from tui.widgets.stage_line import StageLine
 from tui.widgets.status_bar import NoteLine, StatusBar
@@ -64,6 +68,8 @@ class MainScreen(Screen[None]):
         self.words = words
         self.block_size = block_size
         self.panel = "predictions"
+        self.presenting = False  # one panel at a time, narrated (key p)
+        self._titles: dict[Widget, str] = {}  # each panel's own border title
         self._shown: tuple[RunView, Activity] | None = None  # to show again after a resize
         self._ready = False  # the widgets are composed and mounted
 
@@ -71,6 +77,8 @@ class MainScreen(Screen[None]):
         # Kept, so that a repaint (several a second while training runs) queries nothing.
         self._status = StatusBar(id="status")
         self._note = NoteLine(id="status-note")
+        self._narration = NarrationLine(id="narration")
+        self._keys = KeyBar()
         self._tokens = TokenStrip(id="tokens")
         self._stage = StageLine(id="stage")
         self._tabs = Tabs(
@@ -92,6 +100,7 @@ class MainScreen(Screen[None]):
         }
         yield self._status
         yield self._note
+        yield self._narration
         yield self._tokens
         yield self._stage
         yield self._tabs
@@ -104,21 +113,37 @@ class MainScreen(Screen[None]):
                 yield self._loss
                 yield self._embeddings
                 yield self._adam
-        yield KeyBar()
+        yield self._keys
 
     def on_mount(self) -> None:
         self._tabs.can_focus = False  # its arrows would steal position selection
         for pid, title in PANELS.items():
-            self._panels[pid].border_title = title
-        self._attention.border_title = "Attention"
+            self._title(self._panels[pid], title)
+        self._title(self._attention, "Attention")
         self._embeddings.set_vocabulary(self.words, self.block_size)
+        self._status.set_brief(self.presenting)
+        self._narration.display = self.presenting
+        if self.presenting:
+            self._keys.set_priority(PRESENTING_PRIORITY)
         self._ready = True
+        # A theme chosen (p, or the palette's switcher): the styles the panels drew with
+        # are the old theme's until they draw again.
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.show_panel(self.panel)
         self._show_again()
 
+    def _theme_changed(self, theme: object) -> None:
+        self.call_after_refresh(self._show_again)
+
+    @property
+    def small(self) -> bool:
+        """The screen is below 110 columns or 34 rows."""
+        return self.has_class("-narrow") or self.has_class("-short")
+
     @property
     def compact(self) -> bool:
-        return self.has_class("-narrow") or self.has_class("-short")
+        """One panel at a time: on a small screen, or presenting."""
+        return self.small or self.presenting
 
     def show_view(self, view: RunView, activity: Activity) -> None:
         """Every widget from the same view, in one batch: never half a step."""
@@ -139,11 +164,12 @@ class MainScreen(Screen[None]):
                 view.status(activity.state, activity.goal, activity.note, activity.timings)
             )
             self._note.show(activity.note)
-            self._stage.display = progress is not None
+            if self.presenting:  # the words come from the core, once per repaint
+                told = progress if progress is not None else view.trace
+                self._narration.show(narrate(told, view.session.state(), view.session.losses))
+            self._stage.display = progress is not None and not self.presenting  # narrated
             self._stage.show(progress)
-            self._tokens.show(
-                shown, selected, self.compact, steps_done=view.done, goal=activity.goal
-            )
+            self._tokens.show(shown, selected, self.small, steps_done=view.done, goal=activity.goal)
             self._predictions.show(shown, selected, view.effect)
             if attention != self.has_class("-attention"):
                 self.set_class(attention, "-attention")
@@ -151,8 +177,9 @@ class MainScreen(Screen[None]):
             if attention:
                 self._show_attention(view, selected)
             else:
-                self._distribution.border_title = (
-                    f"Next word at position {selected}" if position is not None else "Distribution"
+                self._title(
+                    self._distribution,
+                    f"Next word at position {selected}" if position is not None else "Distribution",
                 )
                 empty = _unfed(shown) if isinstance(shown, StepProgress) else "no step yet"
                 self._distribution.show(position, context, empty)
@@ -174,7 +201,7 @@ class MainScreen(Screen[None]):
             title = f"Attention: layer {layer} head {head}, the whole sentence"
         else:
             title = f"Attention at position {selected}" if shown is not None else "Attention"
-        self._attention.border_title = title
+        self._title(self._attention, title)
         words = shown.words if shown is not None else ()
         self._attention.show(weights, words, selected, matrix, view.head)
 
@@ -187,14 +214,51 @@ class MainScreen(Screen[None]):
         self._attention.set_class(panel == "distribution", "-current")  # the same slot
         for row in self.query(".panel-row"):
             row.set_class(bool(row.query(f"#{panel}")), "-current")
-        if self._tabs.active != f"tab-{panel}":
+        # Closing at once (a browser tab shut while the app starts) removes the tabs
+        # before this runs: there is then no tab to make active.
+        if self._tabs.active != f"tab-{panel}" and self._tabs.query(f"#tab-{panel}"):
             self._tabs.active = f"tab-{panel}"
+        self._retitle()
         target = self._panels[panel]
         if target.can_focus:
             target.focus()
         else:
             self.set_focus(None)  # arrows select positions again
         self.call_after_refresh(self._show_again)  # at the size the panel has now
+
+    def show_next_panel(self, delta: int) -> None:
+        """The panel `delta` places on from the one shown, round the five (presenting)."""
+        order = list(PANELS)
+        self.show_panel(order[(order.index(self.panel) + delta) % len(order)])
+
+    def set_presenting(self, on: bool) -> None:
+        """Presenting: one panel at a time whatever the size, given all the room (the
+        status short, the narration under it, no tabs nor stage line); off: as before."""
+        self.presenting = on
+        self.set_class(on, "-present")
+        if not self._ready:
+            return  # on_mount shows it so
+        self._status.set_brief(on)
+        self._narration.display = on
+        self._keys.set_priority(PRESENTING_PRIORITY if on else DEFAULT_PRIORITY)
+        if self.maximized is not None:
+            self.minimize()  # the panel takes the screen anyway
+        self.show_panel(self.panel)
+
+    def _title(self, widget: Widget, title: str) -> None:
+        """Set a panel's border title; presenting, the panel shown says which of the five
+        it is, by name, with its own title after."""
+        self._titles[widget] = title
+        pid = "distribution" if widget is self._attention else widget.id or ""
+        if self.presenting and pid == self.panel:
+            order = list(PANELS)
+            where = f"{order.index(pid) + 1} of {len(order)}: {PANELS[pid]}"
+            title = where if title == PANELS[pid] else f"{where} · {title}"
+        widget.border_title = title
+
+    def _retitle(self) -> None:
+        for widget, title in list(self._titles.items()):
+            self._title(widget, title)
 
     def toggle_enlarged(self) -> None:
         """Enlarge the focused panel (or, with none focused, the current one) to the whole

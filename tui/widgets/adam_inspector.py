@@ -69,7 +69,7 @@ class AdamInspector(LineWidget, can_focus=True):
         height: 1fr;
         min-height: 4;
         & > .adam-inspector--header { color: $text-muted; text-style: bold; }
-        & > .adam-inspector--title { color: $accent; text-style: bold; }
+        & > .adam-inspector--title { color: $text-accent; text-style: bold; }  /* light too */
         & > .adam-inspector--summary { text-style: bold; }
         & > .adam-inspector--muted { color: $text-muted; }
         & > .adam-inspector--selected {

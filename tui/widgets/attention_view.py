@@ -5,9 +5,11 @@ over the whole sentence."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.widgets import Static
@@ -25,6 +27,10 @@ class AttentionView(Static):
     """The attention weights of one step, a grid of numbers with shades, no colour needed."""
 
     ALLOW_MAXIMIZE = True  # z enlarges it, though it takes no keys of its own
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"attention-view--shade"}
+    DEFAULT_CSS = """
+    AttentionView > .attention-view--shade { color: $text-primary; }
+    """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, markup=False)
@@ -51,7 +57,10 @@ class AttentionView(Static):
             return
         attention, words, selected, matrix, head = self._shown
         width, height = self.content_size.width or 56, self.content_size.height or 20
-        self.update(render_attention(attention, words, selected, width, height, matrix, head))
+        shades = self.get_component_rich_style("attention-view--shade", partial=True)
+        self.update(
+            render_attention(attention, words, selected, width, height, matrix, head, shades)
+        )
 
 
 def render_attention(
@@ -62,10 +71,12 @@ def render_attention(
     height: int = 20,
     matrix: bool = False,
     head: int = 0,
+    shades: Style | str = "",
 ) -> Text:
     """The view in `width` × `height` cells: the heads at position `selected`, or with
     `matrix` the causal matrix of head `head` (layer * n_head + head), its row `selected`
-    highlighted. Rows that do not fit are left out, and a dim line says which."""
+    highlighted. Rows that do not fit are left out, and a dim line says which. `shades`
+    styles the heads' shade glyphs (the widget's, from the theme)."""
     width, height = max(1, width), max(1, height)
     if attention is None:
         return Text("no step yet", style="dim")
@@ -73,7 +84,7 @@ def render_attention(
         return _joined(_wrap(_unfed(attention.positions, selected), width))
     if matrix:
         return _joined(_matrix(attention, words, selected, width, height, head))
-    return _joined(_heads(attention, words, selected, width, height, head))
+    return _joined(_heads(attention, words, selected, width, height, head, shades))
 
 
 def weight_label(weight: float) -> str:
@@ -101,6 +112,7 @@ def _heads(
     width: int,
     height: int,
     head: int,
+    shades: Style | str = "",
 ) -> list[Text]:
     """Rows: the positions 0..selected seen; columns: the heads, layer by layer."""
     n_layer, n_head = attention.n_layer, attention.n_head
@@ -132,7 +144,7 @@ def _heads(
             weight = column[j]
             row.append(" ")
             if glyphs:
-                row.append(shade(weight), style="cyan")
+                row.append(shade(weight), style=shades)
             style = "bold" if weight == largest[c] else "dim" if weight < 0.005 else ""
             row.append(weight_label(weight), style=style)
         rows.append(row)

@@ -29,7 +29,7 @@ DEFAULT_PRIORITY: dict[str, int] = {
     "stage": 1,
     "cycle_attention": 3,
     "toggle_compare": 3,
-    "check_gradient": 3,
+    "check_gradient": 4,  # with f and v, inside the engine (room at 160 columns for p and h)
     "gradient_origin": 4,  # inside the engine: from the widest screens on (help lists them)
     "graph": 4,
     "run_until": 2,
@@ -39,8 +39,20 @@ DEFAULT_PRIORITY: dict[str, int] = {
     "toggle_embedding_mode": 3,
     "save_run": 3,
     "evaluate_held_out": 3,
+    "ask": 2,  # the classroom asks the model: from 120 columns on
+    "toggle_present": 2,  # a teacher looks for it before projecting
+    "show_next_panel": 0,  # shown only while presenting: how the panels are turned
 }
 UNRANKED = 4  # an action the mapping does not name
+# Presenting: p is the way back and . walks the step being told; going to a step waits for
+# a wider screen, and enlarging has nothing to add (the one panel has all the room).
+PRESENTING_PRIORITY: dict[str, int] = {
+    **DEFAULT_PRIORITY,
+    "toggle_present": 0,
+    "stage": 0,
+    "goto": 2,
+    "toggle_enlarged": UNRANKED,
+}
 
 
 @dataclass(frozen=True)
@@ -243,6 +255,11 @@ class KeyBar(Widget, can_focus=False):
                 tooltip=palette.binding.tooltip or palette.binding.description,
             )
         self.refresh()
+
+    def set_priority(self, priority: Mapping[str, int]) -> None:
+        """Rank the keys anew (action or action name → rank, lower stays longer)."""
+        self.priority = dict(priority)
+        self.update_keys()
 
     def fitted(self, width: int | None = None) -> Fitted:
         """The entries that fit the bar's width (or `width`)."""

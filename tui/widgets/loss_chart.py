@@ -183,6 +183,8 @@ class LossChart(LineWidget):
         &:light > .loss-chart--loss { color: #0072B2; }
         &:light > .loss-chart--band { color: #0072B2 60%; }
         &:light > .loss-chart--mean { color: #D55E00; }
+        &:light > .loss-chart--original { color: #00704F; }  /* darker: 4.5:1 on light */
+        &:light > .loss-chart--held-out { color: #A4407A; }
     }
     """
 

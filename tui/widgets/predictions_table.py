@@ -4,10 +4,12 @@ part-way through a step, the positions fed so far; after the update, p before �
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderResult
-from rich.measure import Measurement
+from rich.console import Console, Group
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -16,8 +18,8 @@ from core.training.stages import StepProgress
 from core.training.trace import PositionTrace, StepTrace
 from core.training.update_effect import PositionEffect, UpdateEffect
 from tui.format import percent
+from tui.pieces import CONTEXT_WIDTH, Guesses, context_of, mean_line
 
-CONTEXT_WIDTH = 18  # characters of context shown before the target
 GUESSES_FROM = 66  # cells: narrower, the top guesses give way (the distribution has them)
 NUMBERS_WIDTH = 45  # cells the columns beside the context need, at most, guesses left out
 
@@ -26,6 +28,10 @@ class PredictionsTable(Static):
     """The per-position numbers of one step; the selected position is highlighted."""
 
     ALLOW_MAXIMIZE = True  # z enlarges it, though it takes no keys of its own
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"predictions-table--target"}
+    DEFAULT_CSS = """
+    PredictionsTable > .predictions-table--target { color: $text-success; text-style: bold; }
+    """
 
     def show(
         self,
@@ -34,7 +40,8 @@ class PredictionsTable(Static):
         effect: UpdateEffect | None = None,
     ) -> None:
         width, height = self.size.width or 76, self.size.height or 40
-        self.update(render_predictions(trace, selected, width, height, effect))
+        target = self.get_component_rich_style("predictions-table--target", partial=True)
+        self.update(render_predictions(trace, selected, width, height, effect, target))
 
 
 def render_predictions(
@@ -43,11 +50,13 @@ def render_predictions(
     width: int = 76,
     height: int = 40,
     effect: UpdateEffect | None = None,
+    target: Style | str = "bold",
 ) -> Group | Text:
     """The table in `width` × `height` cells: when the rows do not all fit, a window of
     them around the selected position, and a line that says which are shown. With the
     `effect` of this step's update, each position's p(target) before → after instead of
-    its rank and guesses."""
+    its rank and guesses. `target` styles the target among the top guesses (the widget's,
+    from the theme; ✓ marks it too)."""
     if trace is None:
         return Text("no step yet", style="dim")
     applied = _effect_of(trace, effect)
@@ -68,7 +77,7 @@ def render_predictions(
     if applied is not None:
         table = _effect_table(trace, shown, applied, selected, width)
     else:
-        table = _table(trace, shown, selected, width)
+        table = _table(trace, shown, selected, width, target)
     if first == 0 and last == count - 1:
         return Group(table, *footer)
     worst = trace.worst_position
@@ -100,7 +109,11 @@ def _target(p: PositionTrace) -> Text:
 
 
 def _table(
-    trace: StepTrace | StepProgress, shown: tuple[PositionTrace, ...], selected: int, width: int
+    trace: StepTrace | StepProgress,
+    shown: tuple[PositionTrace, ...],
+    selected: int,
+    width: int,
+    target: Style | str = "bold",
 ) -> Table:
     """Narrow (beside the attention), the guesses give way and the context shrinks, so
     that no number is ever cut."""
@@ -119,14 +132,14 @@ def _table(
     for p in shown:
         cells: list[str | Text | Guesses] = [
             f"▲{p.position}" if p.position == worst else str(p.position),
-            Text(_context(trace.words[: p.position + 1], context), style="dim"),
+            Text(context_of(trace.words[: p.position + 1], context), style="dim"),
             _target(p),
             percent(p.prob),
             f"{p.rank:,}",
             Text(f"{p.loss:.4f}", style="bold" if p.position == worst else ""),
         ]
         if guesses:
-            cells.append(_guesses(p))
+            cells.append(Guesses(p, target))
         table.add_row(*cells, style="reverse" if p.position == selected else None)
     return table
 
@@ -165,7 +178,7 @@ def _effect_table(
     for p, (pos, target, before, after, change) in zip(shown, rows):
         table.add_row(
             pos,
-            Text(_context(trace.words[: p.position + 1], context), style="dim"),
+            Text(context_of(trace.words[: p.position + 1], context), style="dim"),
             target,
             before,
             Text(after, style="bold"),
@@ -198,7 +211,7 @@ def _footer(
         when = "once they are all fed" if fed < n else "next (. computes it)"
         lines.append(Text(f"loss: the mean of the {n} position losses, {when}", style="dim"))
     else:
-        lines.append(_mean_line(trace.positions, n, trace.loss_sum, trace.loss))
+        lines.append(mean_line(trace.positions, n, trace.loss_sum, trace.loss))
     if effect is not None:
         lines.append(Text("before → after: once this step's update is done", style="dim"))
     return lines
@@ -211,51 +224,4 @@ def _effect_line(effect: UpdateEffect) -> Text:
     same = len(effect.positions) - effect.better - effect.worse
     if same:
         line.append(f" · {same} unchanged =")
-    return line
-
-
-def _context(words: tuple[str, ...], room: int = CONTEXT_WIDTH) -> str:
-    """The words seen so far, cut from the left: the nearest words matter most here."""
-    text = " ".join(words)
-    return text if len(text) <= room else "…" + text[-(room - 1) :]
-
-
-class Guesses:
-    """The likeliest words, as many whole ones as the column has room for (never a word or
-    a probability cut); the first with its probability, the target, when among them, in
-    green. The distribution panel has them all."""
-
-    def __init__(self, p: PositionTrace, most: int = 3) -> None:
-        self.pieces: list[Text] = []
-        for k, guess in enumerate(p.top[:most]):
-            piece = Text(" · " if k else "", style="dim")
-            piece.append(guess.word, style="bold green" if guess.token == p.target_token else "")
-            if k == 0:
-                piece.append(f" {percent(guess.prob, digits=2)}", style="dim")
-            self.pieces.append(piece)
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        widths = [cell_len(piece.plain) for piece in self.pieces]
-        return Measurement(min(widths[:1] or [0]), sum(widths))
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        shown, used = Text(), 0
-        for piece in self.pieces:
-            used += cell_len(piece.plain)
-            if used > options.max_width:
-                break
-            shown.append_text(piece)
-        yield shown
-
-
-def _guesses(p: PositionTrace) -> Guesses:
-    return Guesses(p)
-
-
-def _mean_line(positions: tuple[PositionTrace, ...], n: int, loss_sum: float, loss: float) -> Text:
-    """The step's loss as the training loop computes it: Σ losses / n, every term written
-    (wrapped between terms when long)."""
-    terms = " + ".join(f"{p.loss:.2f}" for p in positions)
-    line = Text(f"loss = ({terms}) / {n} = {loss_sum:.4f} / {n} = ")
-    line.append(f"{loss:.4f}", style="bold")
     return line
