@@ -4,6 +4,9 @@ drawn marked ▶, and how many words the filter kept."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
@@ -17,18 +20,24 @@ CONTEXT_WORDS = 6  # of the sentence so far, named above the bars
 class DrawChart(Static):
     """A sentence's words, and bars of the filtered p(next word) at the selected one."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"draw-chart--bar"}
+    DEFAULT_CSS = """
+    DrawChart > .draw-chart--bar { color: $text-primary; }
+    """  # a theme's colour, as the distribution's bars: it reads on light themes too
+
     def show(self, sample: Sample | None, selected: int) -> None:
         """`selected`: the index of the draw shown, among the sample's."""
         width = max(20, (self.size.width or 60) - 2)
-        self.update(render_sample(sample, selected, width))
+        bar = self.get_component_rich_style("draw-chart--bar", partial=True)
+        self.update(render_sample(sample, selected, width, bar))
 
 
-def render_sample(sample: Sample | None, selected: int, width: int) -> Text:
+def render_sample(sample: Sample | None, selected: int, width: int, bar: Style | str = "") -> Text:
     if sample is None or not sample.draws:
         return Text("")
     draw = sample.draws[selected]
     return Text("\n\n").join(
-        [words_line(sample, selected), render_draw(draw, sample.context(draw), width)]
+        [words_line(sample, selected), render_draw(draw, sample.context(draw), width, bar)]
     )
 
 
@@ -45,7 +54,7 @@ def words_line(sample: Sample, selected: int) -> Text:
     return line
 
 
-def render_draw(draw: Draw, context: str, width: int) -> Text:
+def render_draw(draw: Draw, context: str, width: int, bar: Style | str = "") -> Text:
     """The distribution of one draw; `context`: what the model had seen (BOS first)."""
     words = [c.word for c in draw.likeliest] + [draw.chosen_word]
     label_width = max(4, min(14, max(len(w) for w in words)))
@@ -67,7 +76,7 @@ def render_draw(draw: Draw, context: str, width: int) -> Text:
         style = "bold" if chosen else ""
         mark = "▶" if chosen else " "
         bars.append(f"{mark}{candidate.word[:label_width]:<{label_width}} ", style=style)
-        bars.append(eighths_bar(candidate.prob / top, bar_width), style=style or "cyan")
+        bars.append(eighths_bar(candidate.prob / top, bar_width), style=style or bar)
         bars.append(f" {percent(candidate.prob):>6}\n", style=style)
     if all(c.token != draw.chosen for c in draw.likeliest):
         bars.append(f"▶{draw.chosen_word[:label_width]:<{label_width}} ", style="bold")
