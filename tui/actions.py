@@ -196,8 +196,8 @@ class Actions(App[None]):
     def action_save_screenshot(self) -> None:
         """The screen as an SVG (Textual's export), in the current folder, named for the
         step shown; a name already taken gets a number, so no file is replaced."""
-        what_if = self.session.trace is not None and self.session.trace.what_if
-        name = f"microgpt-step-{self.session.steps_done}{'-what-if' if what_if else ''}"
+        what_if = "-what-if" if self.session.what_if_shown else ""
+        name = f"microgpt-step-{self.session.steps_done}{what_if}"
         path, k = Path(f"{name}.svg"), 1
         while path.exists():
             k += 1

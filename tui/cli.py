@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 
 from core.errors import MicrogptError
+from core.model.generation import MAX_SEED, SEED_HELP  # the debugger's seed fields read them too
 from core.training.bench import ALIASES, ENGINES
 from core.training.corpus import DEFAULT_CORPUS, DEFAULT_HELD_OUT, DEFAULT_QUESTIONS
 from core.training.heldout import HELD_OUT_EVERY
@@ -26,8 +27,6 @@ from tui.console import make_console, say
 FINE_TUNE_LR, FINE_TUNE_STEPS = 0.001, 1000  # the tutorial's fine-tuning
 FINE_TUNE_PRESET = {"data": str(DEFAULT_QUESTIONS), "lr": FINE_TUNE_LR, "steps": FINE_TUNE_STEPS}
 MAX_LEARNING_RATE = 10.0
-MAX_SEED = 2**32 - 1  # the reference's generator keeps 32 bits of its seed
-SEED_HELP = f"a whole number from 0 to {MAX_SEED:,} (the generator keeps 32 bits)"
 
 # Options the debugger (no subcommand) takes that subcommands may take too, and which
 # subcommand takes which: given before the subcommand, an option must be one of these.

@@ -324,9 +324,8 @@ class Session:
         self._say("")
 
     def _undo_what_if(self) -> None:
-        step = self._what_if.trace.step if self._what_if else self.steps_done
         self._leave_what_if()
-        self._say(f"left the what-if: back at step {step:,}, as the run is")
+        self._say(f"left the what-if: back at step {self.steps_done:,}, as the run is")
 
     def watch(self, index: int) -> None:
         with self._lock:

@@ -164,12 +164,13 @@ class Trainer:
         generator; the corpus, tokenizer and schedule shared (a step only reads them)."""
         scratch = Trainer.__new__(Trainer)
         scratch.__dict__.update(self.__dict__)
-        scratch.model = self.model.copy()
+        # Arrays of its own, then this run's state in them: what a snapshot holds is what
+        # a step changes, so nothing the step writes is shared.
+        scratch.model = Model(self.model.config, self.model.words)
         scratch.adam = Adam(self.model.params.count, self.adam.config)
-        scratch.adam.m[:], scratch.adam.v[:] = self.adam.m, self.adam.v
-        scratch.token_row_hits = self.token_row_hits.copy()
+        scratch.token_row_hits = np.zeros_like(self.token_row_hits)
         scratch.rng = Mulberry32(0)
-        scratch.rng.state = self.rng.state
+        scratch.restore(self.snapshot())
         scratch._twin_engine, scratch.forgetting, scratch.held_out = None, None, None
         return scratch
 
